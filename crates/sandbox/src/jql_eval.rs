@@ -1,0 +1,961 @@
+//! JQL evaluation over the store: the query is parsed by `jirakit-jql`, compiled against the
+//! site's configuration (fields, values and functions resolved once, with Jira's errors), then
+//! run over the issues of the projects the caller may browse.
+
+use std::cmp::Ordering;
+
+use jirakit_jql::{Clause, Direction, Field, Operand, Operator, Query, Term};
+use rusqlite::Connection;
+use serde_json::Value;
+
+use crate::error::{ApiError, ApiResult};
+use crate::meta::{CustomKind, Meta, User};
+use crate::store::{self, IssueRow};
+
+/// What a clause compares: a field of the issue, read as one or more comparable values.
+#[derive(Debug, Clone, PartialEq)]
+enum Key {
+    Project,
+    Issue,
+    IssueType,
+    Status,
+    StatusCategory,
+    Resolution,
+    Priority,
+    User(&'static str),
+    Text(&'static str),
+    Comment,
+    AllText,
+    Labels,
+    Components,
+    FixVersions,
+    Versions,
+    Created,
+    Updated,
+    Resolved,
+    Due,
+    Parent,
+    Custom(String, CustomKind),
+}
+
+/// A resolved value to compare with.
+#[derive(Debug, Clone, PartialEq)]
+enum V {
+    Id(i64),
+    Str(String),
+    Num(f64),
+    Time(i64),
+    Date(String),
+}
+
+#[derive(Debug, Clone)]
+enum Pred {
+    True,
+    And(Vec<Pred>),
+    Or(Vec<Pred>),
+    Not(Box<Pred>),
+    /// The field has one of the values.
+    Any(Key, Vec<V>),
+    /// `!=`/`NOT IN`: has a value, and none of them is in the list.
+    NoneOf(Key, Vec<V>),
+    Empty(Key),
+    Cmp(Key, Operator, V),
+    Contains(Key, Vec<String>),
+}
+
+pub struct Compiled {
+    pred: Pred,
+    order: Vec<(Key, bool)>,
+    bounded: bool,
+    projects: Option<Vec<i64>>,
+}
+
+impl Compiled {
+    /// Whether the query restricts anything (Cloud refuses unbounded queries on search/jql).
+    pub fn bounded(&self) -> bool {
+        self.bounded
+    }
+}
+
+fn err(msg: impl Into<String>) -> ApiError {
+    ApiError::bad_request(msg)
+}
+
+pub fn compile(meta: &Meta, user: &User, jql: &str, now: i64) -> ApiResult<Compiled> {
+    let query: Query = jirakit_jql::parse(jql).map_err(|e| err(e.to_string()))?;
+    let cx = Cx { meta, user, now };
+    let pred = match &query.clause {
+        Some(c) => cx.clause(c)?,
+        None => Pred::True,
+    };
+    let mut order = Vec::new();
+    for k in &query.order_by {
+        let key = cx.order_key(&k.field)?;
+        order.push((key, matches!(k.direction, Some(Direction::Desc))));
+    }
+    let projects = top_projects(&pred);
+    Ok(Compiled {
+        bounded: query.clause.is_some(),
+        pred,
+        order,
+        projects,
+    })
+}
+
+/// Project ids a top-level `project = X` (or `IN`) restricts the search to.
+fn top_projects(p: &Pred) -> Option<Vec<i64>> {
+    match p {
+        Pred::Any(Key::Project, vs) => Some(
+            vs.iter()
+                .filter_map(|v| if let V::Id(i) = v { Some(*i) } else { None })
+                .collect(),
+        ),
+        Pred::And(ps) => ps.iter().find_map(top_projects),
+        _ => None,
+    }
+}
+
+struct Cx<'a> {
+    meta: &'a Meta,
+    user: &'a User,
+    now: i64,
+}
+
+impl Cx<'_> {
+    fn field_key(&self, f: &Field) -> ApiResult<Key> {
+        let name = match f {
+            Field::CustomId(n) => {
+                let id = format!("customfield_{n}");
+                return self
+                    .meta
+                    .custom_field(&id)
+                    .map(|c| Key::Custom(c.id.clone(), c.kind))
+                    .ok_or_else(|| {
+                        err(format!(
+                            "Field 'cf[{n}]' does not exist or you do not have permission to view it."
+                        ))
+                    });
+            }
+            Field::Property { .. } => {
+                return Err(err(
+                    "Entity property clauses are not supported by the sandbox yet.",
+                ))
+            }
+            Field::Name(n) => n.clone(),
+        };
+        let lower = name.to_lowercase();
+        Ok(match lower.as_str() {
+            "project" | "space" => Key::Project,
+            "key" | "issuekey" | "issue" | "id" | "workitem" | "workitemkey" => Key::Issue,
+            "issuetype" | "type" | "workitemtype" => Key::IssueType,
+            "status" => Key::Status,
+            "statuscategory" => Key::StatusCategory,
+            "resolution" => Key::Resolution,
+            "priority" => Key::Priority,
+            "assignee" => Key::User("assignee"),
+            "reporter" => Key::User("reporter"),
+            "creator" => Key::User("creator"),
+            "summary" => Key::Text("summary"),
+            "description" => Key::Text("description"),
+            "environment" => Key::Text("environment"),
+            "comment" => Key::Comment,
+            "text" => Key::AllText,
+            "labels" | "label" => Key::Labels,
+            "component" | "components" => Key::Components,
+            "fixversion" | "fixversions" => Key::FixVersions,
+            "affectedversion" | "affectedversions" | "version" => Key::Versions,
+            "created" | "createddate" => Key::Created,
+            "updated" | "updateddate" => Key::Updated,
+            "resolved" | "resolutiondate" => Key::Resolved,
+            "due" | "duedate" => Key::Due,
+            "parent" => Key::Parent,
+            _ => match self.meta.custom_field_by_name(&name) {
+                Some(c) => Key::Custom(c.id.clone(), c.kind),
+                None => {
+                    return Err(err(format!(
+                        "Field '{name}' does not exist or you do not have permission to view it."
+                    )))
+                }
+            },
+        })
+    }
+
+    fn order_key(&self, f: &Field) -> ApiResult<Key> {
+        if let Field::Name(n) = f {
+            if n.eq_ignore_ascii_case("rank") {
+                if let Some(c) = self.meta.fields.iter().find(|c| c.kind == CustomKind::Rank) {
+                    return Ok(Key::Custom(c.id.clone(), c.kind));
+                }
+            }
+        }
+        let k = self.field_key(f)?;
+        if matches!(k, Key::Comment | Key::AllText) {
+            return Err(err(format!(
+                "Field '{}' does not support sorting.",
+                f.canonical_name()
+            )));
+        }
+        Ok(k)
+    }
+
+    fn clause(&self, c: &Clause) -> ApiResult<Pred> {
+        Ok(match c {
+            Clause::And(cs, _) => Pred::And(cs.iter().map(|c| self.clause(c)).collect::<ApiResult<_>>()?),
+            Clause::Or(cs, _) => Pred::Or(cs.iter().map(|c| self.clause(c)).collect::<ApiResult<_>>()?),
+            Clause::Not(c, _) => Pred::Not(Box::new(self.clause(c)?)),
+            Clause::Term(t) => self.term(t)?,
+        })
+    }
+
+    fn term(&self, t: &Term) -> ApiResult<Pred> {
+        let key = self.field_key(&t.field)?;
+        let fname = t.field.canonical_name();
+        let unsupported = || {
+            err(format!(
+                "The operator '{}' is not supported by the '{fname}' field.",
+                t.op.as_str()
+            ))
+        };
+        if t.op.is_history() {
+            return Err(err(format!(
+                "The operator '{}' is not supported by the sandbox yet (JQL history search arrives with issue 4).",
+                t.op.as_str()
+            )));
+        }
+        let operand = t.operand.as_ref().ok_or_else(unsupported)?;
+        let text_like = matches!(key, Key::Text(_) | Key::Comment | Key::AllText)
+            || matches!(
+                &key,
+                Key::Custom(_, CustomKind::Text | CustomKind::Paragraph | CustomKind::Url)
+            );
+        match t.op {
+            Operator::Like | Operator::NotLike => {
+                if !text_like {
+                    return Err(unsupported());
+                }
+                let words = match operand {
+                    Operand::Value(v) => vec![v.text.clone()],
+                    _ => {
+                        return Err(err(format!(
+                            "The operator '{}' takes a text value.",
+                            t.op.as_str()
+                        )))
+                    }
+                };
+                let p = Pred::Contains(key, words);
+                Ok(if t.op == Operator::NotLike {
+                    Pred::Not(Box::new(p))
+                } else {
+                    p
+                })
+            }
+            Operator::Is | Operator::IsNot => {
+                if !matches!(operand, Operand::Empty(_)) {
+                    return Err(err(format!(
+                        "The operator '{}' only takes EMPTY or NULL.",
+                        t.op.as_str()
+                    )));
+                }
+                let p = Pred::Empty(key);
+                Ok(if t.op == Operator::IsNot {
+                    Pred::Not(Box::new(p))
+                } else {
+                    p
+                })
+            }
+            Operator::Eq | Operator::NotEq | Operator::In | Operator::NotIn => {
+                if matches!(key, Key::Text(_) | Key::Comment | Key::AllText) {
+                    return Err(err(format!(
+                        "The operator '{}' is not supported by the '{fname}' field. Use '~' to search text.",
+                        t.op.as_str()
+                    )));
+                }
+                let list = matches!(t.op, Operator::In | Operator::NotIn);
+                if matches!(operand, Operand::Empty(_)) {
+                    let p = Pred::Empty(key);
+                    return Ok(if matches!(t.op, Operator::NotEq | Operator::NotIn) {
+                        Pred::Not(Box::new(p))
+                    } else {
+                        p
+                    });
+                }
+                let items: Vec<&Operand> = match operand {
+                    Operand::List(items, _) if list => items.iter().collect(),
+                    Operand::List(..) => {
+                        return Err(err(format!(
+                            "The operator '{}' does not take a list of values.",
+                            t.op.as_str()
+                        )))
+                    }
+                    other if list && !matches!(other, Operand::Function { .. }) => {
+                        return Err(err(format!(
+                            "The operator '{}' takes a list of values in parentheses.",
+                            t.op.as_str()
+                        )))
+                    }
+                    other => vec![other],
+                };
+                let mut values = Vec::new();
+                let mut with_empty = false;
+                for it in items {
+                    if matches!(it, Operand::Empty(_)) {
+                        with_empty = true;
+                        continue;
+                    }
+                    values.extend(self.resolve(&key, &fname, it)?);
+                }
+                let positive = matches!(t.op, Operator::Eq | Operator::In);
+                let mut p = if positive {
+                    Pred::Any(key.clone(), values)
+                } else {
+                    Pred::NoneOf(key.clone(), values)
+                };
+                if with_empty {
+                    p = if positive {
+                        Pred::Or(vec![p, Pred::Empty(key)])
+                    } else {
+                        Pred::And(vec![p, Pred::Not(Box::new(Pred::Empty(key)))])
+                    };
+                }
+                Ok(p)
+            }
+            Operator::Gt | Operator::GtEq | Operator::Lt | Operator::LtEq => {
+                let comparable = matches!(
+                    key,
+                    Key::Created | Key::Updated | Key::Resolved | Key::Due | Key::Priority | Key::Issue
+                ) || matches!(
+                    &key,
+                    Key::Custom(_, CustomKind::Number | CustomKind::Date | CustomKind::DateTime)
+                );
+                if !comparable {
+                    return Err(unsupported());
+                }
+                let mut vs = self.resolve(&key, &fname, operand)?;
+                if vs.len() != 1 {
+                    return Err(err(format!(
+                        "The operator '{}' takes exactly one value.",
+                        t.op.as_str()
+                    )));
+                }
+                Ok(Pred::Cmp(key, t.op, vs.remove(0)))
+            }
+            _ => Err(unsupported()),
+        }
+    }
+
+    /// Turns an operand into the values a field holds, with Jira's "does not exist" errors.
+    fn resolve(&self, key: &Key, fname: &str, op: &Operand) -> ApiResult<Vec<V>> {
+        let meta = self.meta;
+        let text = match op {
+            Operand::Value(v) => v.text.clone(),
+            Operand::Function { name, args, .. } => return self.function(key, fname, name, args),
+            Operand::List(items, _) => {
+                let mut out = Vec::new();
+                for i in items {
+                    out.extend(self.resolve(key, fname, i)?);
+                }
+                return Ok(out);
+            }
+            Operand::Empty(_) => return Ok(vec![]),
+        };
+        let missing = || {
+            err(format!(
+                "The value '{text}' does not exist for the field '{fname}'."
+            ))
+        };
+        let by_name_or_id = |found: Option<i64>| found.map(|i| vec![V::Id(i)]).ok_or_else(missing);
+        Ok(match key {
+            Key::Project => {
+                let p = meta
+                    .project_by_key_or_id(&text)
+                    .or_else(|| meta.projects.iter().find(|p| p.name.eq_ignore_ascii_case(&text)))
+                    .filter(|p| meta.can_browse(self.user, p));
+                by_name_or_id(p.map(|p| p.id))?
+            }
+            Key::IssueType => by_name_or_id(
+                meta.issue_types
+                    .iter()
+                    .find(|t| t.name.eq_ignore_ascii_case(&text) || t.id.to_string() == text)
+                    .map(|t| t.id),
+            )?,
+            Key::Status => by_name_or_id(
+                meta.statuses
+                    .iter()
+                    .find(|s| s.name.eq_ignore_ascii_case(&text) || s.id.to_string() == text)
+                    .map(|s| s.id),
+            )?,
+            Key::StatusCategory => {
+                let cat = match text.to_lowercase().as_str() {
+                    "to do" | "new" | "2" => "new",
+                    "in progress" | "indeterminate" | "4" => "indeterminate",
+                    "done" | "complete" | "3" => "done",
+                    _ => return Err(missing()),
+                };
+                vec![V::Str(cat.into())]
+            }
+            Key::Resolution => {
+                if text.eq_ignore_ascii_case("unresolved") {
+                    return Ok(vec![V::Id(-1)]);
+                }
+                by_name_or_id(
+                    meta.resolutions
+                        .iter()
+                        .find(|r| r.name.eq_ignore_ascii_case(&text) || r.id.to_string() == text)
+                        .map(|r| r.id),
+                )?
+            }
+            Key::Priority => by_name_or_id(
+                meta.priorities
+                    .iter()
+                    .find(|p| p.name.eq_ignore_ascii_case(&text) || p.id.to_string() == text)
+                    .map(|p| p.id),
+            )?,
+            Key::User(_) | Key::Custom(_, CustomKind::User | CustomKind::MultiUser) => {
+                let u = meta.users.values().find(|u| {
+                    u.account_id == text
+                        || u.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&text))
+                        || u.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&text))
+                        || u.display_name.eq_ignore_ascii_case(&text)
+                });
+                match u {
+                    Some(u) => vec![V::Str(u.account_id.clone())],
+                    None => return Err(missing()),
+                }
+            }
+            Key::Issue | Key::Parent => vec![V::Str(text.to_uppercase())],
+            Key::Labels | Key::Custom(_, CustomKind::Labels | CustomKind::Text | CustomKind::Url) => {
+                vec![V::Str(text)]
+            }
+            Key::Components => {
+                let ids: Vec<V> = meta
+                    .components
+                    .iter()
+                    .filter(|c| c.name.eq_ignore_ascii_case(&text) || c.id.to_string() == text)
+                    .map(|c| V::Id(c.id))
+                    .collect();
+                if ids.is_empty() {
+                    return Err(missing());
+                }
+                ids
+            }
+            Key::FixVersions | Key::Versions => {
+                let ids: Vec<V> = meta
+                    .versions
+                    .iter()
+                    .filter(|v| v.name.eq_ignore_ascii_case(&text) || v.id.to_string() == text)
+                    .map(|v| V::Id(v.id))
+                    .collect();
+                if ids.is_empty() {
+                    return Err(missing());
+                }
+                ids
+            }
+            Key::Created | Key::Updated | Key::Resolved | Key::Custom(_, CustomKind::DateTime) => {
+                vec![V::Time(self.instant(&text, fname)?)]
+            }
+            Key::Due | Key::Custom(_, CustomKind::Date) => vec![V::Date(self.date(&text, fname)?)],
+            Key::Custom(_, CustomKind::Number) => {
+                vec![V::Num(text.parse::<f64>().map_err(|_| {
+                    err(format!("'{text}' is not a valid number for the field '{fname}'."))
+                })?)]
+            }
+            Key::Custom(id, CustomKind::Select | CustomKind::MultiSelect) => {
+                let ids: Vec<V> = meta
+                    .options
+                    .iter()
+                    .filter(|o| {
+                        &o.field_id == id && (o.value.eq_ignore_ascii_case(&text) || o.id.to_string() == text)
+                    })
+                    .map(|o| V::Id(o.id))
+                    .collect();
+                if ids.is_empty() {
+                    return Err(missing());
+                }
+                ids
+            }
+            Key::Custom(..) | Key::Text(_) | Key::Comment | Key::AllText => vec![V::Str(text)],
+        })
+    }
+
+    fn function(&self, key: &Key, fname: &str, name: &str, args: &[String]) -> ApiResult<Vec<V>> {
+        let lower = name.to_lowercase();
+        match lower.as_str() {
+            "currentuser" => {
+                if !matches!(
+                    key,
+                    Key::User(_) | Key::Custom(_, CustomKind::User | CustomKind::MultiUser)
+                ) {
+                    return Err(err(format!(
+                        "The function 'currentUser' is not supported by the '{fname}' field."
+                    )));
+                }
+                Ok(vec![V::Str(self.user.account_id.clone())])
+            }
+            "membersof" => {
+                let g = args
+                    .first()
+                    .ok_or_else(|| err("Function 'membersOf' expects 1 argument but got 0."))?;
+                let group = self.meta.group(g).ok_or_else(|| err(format!("Function 'membersOf' can not generate a list of usernames for group '{g}'; the group does not exist.")))?;
+                Ok(group.members.iter().map(|m| V::Str(m.clone())).collect())
+            }
+            "now" => Ok(vec![self.time_value(key, self.now)]),
+            "startofday" | "endofday" | "startofweek" | "endofweek" | "startofmonth" | "endofmonth"
+            | "startofyear" | "endofyear" => {
+                let t = crate::jql_time::boundary(
+                    &lower,
+                    args.first().map(String::as_str),
+                    self.now,
+                    &self.user.time_zone,
+                )
+                .map_err(|e| err(format!("Function '{name}': {e}")))?;
+                Ok(vec![self.time_value(key, t)])
+            }
+            _ => Err(err(format!(
+                "Unable to find JQL function '{name}({})'.",
+                args.join(", ")
+            ))),
+        }
+    }
+
+    fn time_value(&self, key: &Key, ms: i64) -> V {
+        match key {
+            Key::Due | Key::Custom(_, CustomKind::Date) => {
+                V::Date(crate::jql_time::local_date(ms, &self.user.time_zone))
+            }
+            _ => V::Time(ms),
+        }
+    }
+
+    /// An instant from a JQL date value: absolute ("2026-01-05", "2026/01/05 14:00") in the user's
+    /// time zone, relative ("-1d", "-2w 3d"), or epoch milliseconds.
+    fn instant(&self, text: &str, fname: &str) -> ApiResult<i64> {
+        crate::jql_time::instant(text, self.now, &self.user.time_zone).ok_or_else(|| {
+            err(format!(
+                "Date value '{text}' for field '{fname}' is invalid. Valid formats include: 'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd', or a period format e.g. '-5d', '4w 2d'."
+            ))
+        })
+    }
+
+    fn date(&self, text: &str, fname: &str) -> ApiResult<String> {
+        let ms = self.instant(text, fname)?;
+        Ok(crate::jql_time::local_date(ms, &self.user.time_zone))
+    }
+}
+
+/// Values of a field on an issue, for comparison.
+fn values(i: &IssueRow, meta: &Meta, key: &Key) -> Vec<V> {
+    let ids = |v: &Value| {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_i64)
+            .map(V::Id)
+            .collect::<Vec<_>>()
+    };
+    match key {
+        Key::Project => vec![V::Id(i.project_id)],
+        Key::Issue => vec![V::Str(i.key.to_uppercase()), V::Str(i.id.to_string())],
+        Key::IssueType => vec![V::Id(i.issue_type_id)],
+        Key::Status => vec![V::Id(i.status_id)],
+        Key::StatusCategory => vec![V::Str(meta.status_category_of(i.status_id).to_string())],
+        Key::Resolution => i.get("resolution").as_i64().map(V::Id).into_iter().collect(),
+        Key::Priority => i.get("priority").as_i64().map(V::Id).into_iter().collect(),
+        Key::User(f) => i
+            .get(f)
+            .as_str()
+            .map(|s| V::Str(s.to_string()))
+            .into_iter()
+            .collect(),
+        Key::Labels => i
+            .get("labels")
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(|s| V::Str(s.to_string()))
+            .collect(),
+        Key::Components => ids(i.get("components")),
+        Key::FixVersions => ids(i.get("fixVersions")),
+        Key::Versions => ids(i.get("versions")),
+        Key::Created => vec![V::Time(i.created)],
+        Key::Updated => vec![V::Time(i.updated)],
+        Key::Resolved => i
+            .get("resolutiondate")
+            .as_i64()
+            .map(V::Time)
+            .into_iter()
+            .collect(),
+        Key::Due => i
+            .get("duedate")
+            .as_str()
+            .map(|d| V::Date(d.to_string()))
+            .into_iter()
+            .collect(),
+        Key::Parent => Vec::new(),
+        Key::Text(_) | Key::Comment | Key::AllText => Vec::new(),
+        Key::Custom(id, kind) => {
+            let v = i.get(id);
+            match kind {
+                CustomKind::Number => v.as_f64().map(V::Num).into_iter().collect(),
+                CustomKind::DateTime => v.as_i64().map(V::Time).into_iter().collect(),
+                CustomKind::Date => v.as_str().map(|d| V::Date(d.to_string())).into_iter().collect(),
+                CustomKind::Select => v.as_i64().map(V::Id).into_iter().collect(),
+                CustomKind::MultiSelect | CustomKind::Sprint => ids(v),
+                CustomKind::Labels | CustomKind::MultiUser => v
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(|s| V::Str(s.to_string()))
+                    .collect(),
+                CustomKind::Paragraph => Vec::new(),
+                _ => v.as_str().map(|s| V::Str(s.to_string())).into_iter().collect(),
+            }
+        }
+    }
+}
+
+/// Lower-cased words of text, for `~`.
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+fn rich_words(v: &Value) -> Vec<String> {
+    if v.is_null() {
+        return vec![];
+    }
+    match v {
+        Value::String(s) => words(s),
+        other => jirakit_adf::Doc::from_json(other.clone())
+            .map(|d| words(&d.to_plain_text()))
+            .unwrap_or_default(),
+    }
+}
+
+/// Whether every term of a `~` query is found in the text: words match whole words, a trailing
+/// `*` matches a prefix, and a quoted phrase needs its words in order.
+fn text_matches(haystack: &[String], query: &str) -> bool {
+    let mut terms: Vec<Vec<String>> = Vec::new();
+    let mut rest = query.trim();
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('"') {
+            let (phrase, after) = r.split_once('"').unwrap_or((r, ""));
+            terms.push(words(phrase));
+            rest = after.trim_start();
+        } else {
+            let (word, after) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+            let prefix = word.ends_with('*');
+            let mut ws = words(word);
+            if prefix {
+                if let Some(last) = ws.last_mut() {
+                    last.push('*');
+                }
+            }
+            terms.extend(ws.into_iter().map(|w| vec![w]));
+            rest = after.trim_start();
+        }
+    }
+    let word_eq = |pattern: &str, w: &str| match pattern.strip_suffix('*') {
+        Some(p) => w.starts_with(p),
+        None => w == pattern,
+    };
+    !terms.is_empty()
+        && terms.iter().filter(|t| !t.is_empty()).all(|t| {
+            haystack
+                .windows(t.len())
+                .any(|win| win.iter().zip(t).all(|(w, p)| word_eq(p, w)))
+        })
+}
+
+struct Eval<'a> {
+    conn: &'a Connection,
+    meta: &'a Meta,
+}
+
+impl Eval<'_> {
+    fn text_of(&self, i: &IssueRow, key: &Key) -> ApiResult<Vec<String>> {
+        Ok(match key {
+            Key::Text(f) => {
+                if *f == "summary" {
+                    words(i.get("summary").as_str().unwrap_or(""))
+                } else {
+                    rich_words(i.get(f))
+                }
+            }
+            Key::Comment => self.comment_words(i)?,
+            Key::AllText => {
+                let mut w = words(i.get("summary").as_str().unwrap_or(""));
+                w.extend(rich_words(i.get("description")));
+                w.extend(rich_words(i.get("environment")));
+                w.extend(self.comment_words(i)?);
+                for c in &self.meta.fields {
+                    if matches!(c.kind, CustomKind::Text | CustomKind::Paragraph) {
+                        w.extend(rich_words(i.get(&c.id)));
+                    }
+                }
+                w
+            }
+            Key::Custom(id, _) => rich_words(i.get(id)),
+            _ => vec![],
+        })
+    }
+
+    fn comment_words(&self, i: &IssueRow) -> ApiResult<Vec<String>> {
+        let (_, cs) = store::comments(self.conn, i.id, 0, i64::MAX, false)?;
+        Ok(cs.iter().flat_map(|c| rich_words(&c.body)).collect())
+    }
+
+    fn parent_key(&self, i: &IssueRow) -> ApiResult<Option<(String, String)>> {
+        Ok(match i.parent_id {
+            Some(p) => store::issue_by_id(self.conn, p)?.map(|p| (p.key.to_uppercase(), p.id.to_string())),
+            None => None,
+        })
+    }
+
+    fn field_values(&self, i: &IssueRow, key: &Key) -> ApiResult<Vec<V>> {
+        if *key == Key::Parent {
+            return Ok(self
+                .parent_key(i)?
+                .map(|(k, id)| vec![V::Str(k), V::Str(id)])
+                .unwrap_or_default());
+        }
+        let mut vs = values(i, self.meta, key);
+        if *key == Key::Resolution && vs.is_empty() {
+            vs.push(V::Id(-1));
+        }
+        Ok(vs)
+    }
+
+    fn matches(&self, p: &Pred, i: &IssueRow) -> ApiResult<bool> {
+        Ok(match p {
+            Pred::True => true,
+            Pred::And(ps) => {
+                for p in ps {
+                    if !self.matches(p, i)? {
+                        return Ok(false);
+                    }
+                }
+                true
+            }
+            Pred::Or(ps) => {
+                for p in ps {
+                    if self.matches(p, i)? {
+                        return Ok(true);
+                    }
+                }
+                false
+            }
+            Pred::Not(p) => !self.matches(p, i)?,
+            Pred::Any(key, want) => {
+                let have = self.field_values(i, key)?;
+                have.iter().any(|h| want.iter().any(|w| eq(h, w)))
+            }
+            Pred::NoneOf(key, bad) => {
+                let have: Vec<V> = self
+                    .field_values(i, key)?
+                    .into_iter()
+                    .filter(|v| *v != V::Id(-1))
+                    .collect();
+                !have.is_empty() && !have.iter().any(|h| bad.iter().any(|b| eq(h, b)))
+            }
+            Pred::Empty(key) => match key {
+                Key::Text(_) | Key::Comment | Key::AllText | Key::Custom(_, CustomKind::Paragraph) => {
+                    self.text_of(i, key)?.is_empty()
+                }
+                Key::Resolution => i.get("resolution").is_null(),
+                _ => self.field_values(i, key)?.is_empty(),
+            },
+            Pred::Cmp(key, op, v) => {
+                let have = self.field_values(i, key)?;
+                have.iter().any(|h| match compare(self.meta, key, h, v) {
+                    Some(o) => match op {
+                        Operator::Gt => o == Ordering::Greater,
+                        Operator::GtEq => o != Ordering::Less,
+                        Operator::Lt => o == Ordering::Less,
+                        Operator::LtEq => o != Ordering::Greater,
+                        _ => false,
+                    },
+                    None => false,
+                })
+            }
+            Pred::Contains(key, qs) => {
+                let text = self.text_of(i, key)?;
+                qs.iter().all(|q| text_matches(&text, q))
+            }
+        })
+    }
+}
+
+fn eq(a: &V, b: &V) -> bool {
+    match (a, b) {
+        (V::Str(x), V::Str(y)) => x.eq_ignore_ascii_case(y),
+        (V::Num(x), V::Num(y)) => (x - y).abs() < 1e-9,
+        _ => a == b,
+    }
+}
+
+/// Orders two values of a field; priorities by the admin's order (higher priority is greater),
+/// keys by project then number.
+fn compare(meta: &Meta, key: &Key, a: &V, b: &V) -> Option<Ordering> {
+    match (key, a, b) {
+        (Key::Priority, V::Id(x), V::Id(y)) => {
+            let seq = |id: &i64| meta.priority(*id).map(|p| p.sequence);
+            Some(seq(y)?.cmp(&seq(x)?))
+        }
+        (Key::Issue, V::Str(x), V::Str(y)) => {
+            let split = |k: &str| {
+                k.rsplit_once('-')
+                    .and_then(|(p, n)| n.parse::<i64>().ok().map(|n| (p.to_string(), n)))
+            };
+            let (px, nx) = split(x)?;
+            let (py, ny) = split(y)?;
+            (px == py).then(|| nx.cmp(&ny))
+        }
+        (_, V::Time(x), V::Time(y)) => Some(x.cmp(y)),
+        (_, V::Date(x), V::Date(y)) => Some(x.cmp(y)),
+        (_, V::Num(x), V::Num(y)) => x.partial_cmp(y),
+        (_, V::Id(x), V::Id(y)) => Some(x.cmp(y)),
+        (_, V::Str(x), V::Str(y)) => Some(x.to_lowercase().cmp(&y.to_lowercase())),
+        _ => None,
+    }
+}
+
+/// The sort value of an issue for one ORDER BY key; `None` is EMPTY.
+fn sort_value(i: &IssueRow, meta: &Meta, key: &Key) -> Option<SortV> {
+    Some(match key {
+        Key::Issue => SortV::KeyNum(
+            meta.project(i.project_id)
+                .map(|p| p.key.clone())
+                .unwrap_or_default(),
+            i.num,
+        ),
+        Key::Project => SortV::Str(
+            meta.project(i.project_id)
+                .map(|p| p.name.to_lowercase())
+                .unwrap_or_default(),
+        ),
+        Key::IssueType => SortV::Num(
+            meta.issue_types
+                .iter()
+                .position(|t| t.id == i.issue_type_id)
+                .unwrap_or(0) as f64,
+        ),
+        Key::Status => SortV::Str(
+            meta.status(i.status_id)
+                .map(|s| s.name.to_lowercase())
+                .unwrap_or_default(),
+        ),
+        Key::StatusCategory => SortV::Str(meta.status_category_of(i.status_id).to_string()),
+        Key::Priority => SortV::Num(-(meta.priority(i.get("priority").as_i64()?)?.sequence as f64)),
+        Key::Resolution => SortV::Str(
+            meta.resolution(i.get("resolution").as_i64()?)?
+                .name
+                .to_lowercase(),
+        ),
+        Key::User(f) => SortV::Str(
+            meta.user(i.get(f).as_str()?)
+                .map(|u| u.display_name.to_lowercase())
+                .unwrap_or_default(),
+        ),
+        Key::Text("summary") => SortV::Str(i.get("summary").as_str().unwrap_or("").to_lowercase()),
+        Key::Created => SortV::Num(i.created as f64),
+        Key::Updated => SortV::Num(i.updated as f64),
+        Key::Resolved => SortV::Num(i.get("resolutiondate").as_i64()? as f64),
+        Key::Due => SortV::Str(i.get("duedate").as_str()?.to_string()),
+        Key::Labels => SortV::Str(
+            i.get("labels")
+                .as_array()?
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        Key::Custom(id, kind) => {
+            let v = i.get(id);
+            match kind {
+                CustomKind::Number => SortV::Num(v.as_f64()?),
+                CustomKind::DateTime => SortV::Num(v.as_i64()? as f64),
+                CustomKind::Select => SortV::Str(meta.option(v.as_i64()?)?.value.to_lowercase()),
+                _ => SortV::Str(v.as_str()?.to_string()),
+            }
+        }
+        _ => return None,
+    })
+}
+
+#[derive(Debug, PartialEq, PartialOrd)]
+enum SortV {
+    Num(f64),
+    Str(String),
+    KeyNum(String, i64),
+}
+
+/// Runs a compiled query: matching issues the caller may browse, in the query's order (Jira's
+/// default, newest key first, when it gives none). EMPTY sorts last ascending, first descending.
+pub fn execute(conn: &Connection, meta: &Meta, user: &User, q: &Compiled) -> ApiResult<Vec<IssueRow>> {
+    let projects: Vec<i64> = meta
+        .projects
+        .iter()
+        .filter(|p| meta.can_browse(user, p))
+        .map(|p| p.id)
+        .filter(|p| q.projects.as_ref().is_none_or(|ps| ps.contains(p)))
+        .collect();
+    let all = store::issues_in_projects(conn, &projects)?;
+    let ev = Eval { conn, meta };
+    let mut out = Vec::new();
+    for i in all {
+        if ev.matches(&q.pred, &i)? {
+            out.push(i);
+        }
+    }
+    let mut keys = q.order.clone();
+    if keys.is_empty() {
+        keys.push((Key::Created, true));
+    }
+    out.sort_by(|a, b| {
+        for (key, desc) in &keys {
+            let (va, vb) = (sort_value(a, meta, key), sort_value(b, meta, key));
+            let o = match (va, vb) {
+                (None, None) => Ordering::Equal,
+                (None, Some(_)) => Ordering::Greater,
+                (Some(_), None) => Ordering::Less,
+                (Some(x), Some(y)) => {
+                    let o = x.partial_cmp(&y).unwrap_or(Ordering::Equal);
+                    if *desc {
+                        o.reverse()
+                    } else {
+                        o
+                    }
+                }
+            };
+            if o != Ordering::Equal {
+                return o;
+            }
+        }
+        b.id.cmp(&a.id)
+    });
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn w(s: &str) -> Vec<String> {
+        words(s)
+    }
+
+    #[test]
+    fn text_search_matches_words_prefixes_and_phrases() {
+        let hay = w("Checkout fails on an empty cart");
+        assert!(text_matches(&hay, "checkout"));
+        assert!(text_matches(&hay, "check*"));
+        assert!(text_matches(&hay, "\"empty cart\""));
+        assert!(!text_matches(&hay, "\"cart empty\""));
+        assert!(!text_matches(&hay, "check"));
+        assert!(text_matches(&hay, "empty checkout"));
+    }
+}

@@ -1,0 +1,283 @@
+//! JSON shapes of Jira's REST API, as the official OpenAPI document gives them.
+
+use serde_json::{json, Map, Value};
+
+use crate::api::ApiVersion;
+use crate::clock::format_ts;
+use crate::meta::{Component, IssueType, Meta, Priority, Project, Resolution, Status, User, Version};
+use crate::Mode;
+
+/// What every renderer needs: the site's configuration, the base URL, the API version and mode.
+pub struct Ctx<'a> {
+    pub meta: &'a Meta,
+    pub base: &'a str,
+    pub v: ApiVersion,
+    pub mode: Mode,
+}
+
+impl Ctx<'_> {
+    pub fn api(&self) -> String {
+        format!("{}/rest/api/{}", self.base, self.v.number())
+    }
+
+    pub fn avatar_urls(&self, kind: &str, id: &str) -> Value {
+        let u = |size: u32| format!("{}/secure/{kind}avatar?size={size}&avatarId={id}", self.base);
+        json!({ "48x48": u(48), "24x24": u(24), "16x16": u(16), "32x32": u(32) })
+    }
+
+    pub fn user(&self, u: &User) -> Value {
+        let mut o = json!({
+            "self": format!("{}/user?accountId={}", self.api(), u.account_id),
+            "accountId": u.account_id,
+            "accountType": u.account_type,
+            "avatarUrls": self.avatar_urls("user", &u.account_id),
+            "displayName": u.display_name,
+            "active": u.active,
+            "timeZone": u.time_zone,
+        });
+        if let Some(email) = &u.email {
+            o["emailAddress"] = json!(email);
+        }
+        if self.mode == Mode::DataCenter {
+            if let Some(name) = &u.name {
+                o["name"] = json!(name);
+                o["key"] = json!(name);
+                o["self"] = json!(format!("{}/user?username={}", self.api(), name));
+            }
+        }
+        o
+    }
+
+    /// A user by account id; a deleted account renders as Jira's "former user".
+    pub fn user_ref(&self, account_id: &str) -> Value {
+        match self.meta.user(account_id) {
+            Some(u) => self.user(u),
+            None => json!({
+                "accountId": account_id,
+                "accountType": "unknown",
+                "displayName": "Former user",
+                "active": false,
+            }),
+        }
+    }
+
+    pub fn status_category(&self, key: &str) -> Value {
+        let (id, color, name) = match key {
+            "new" => (2, "blue-gray", "To Do"),
+            "indeterminate" => (4, "yellow", "In Progress"),
+            "done" => (3, "green", "Done"),
+            _ => (1, "medium-gray", "No Category"),
+        };
+        json!({ "self": format!("{}/statuscategory/{id}", self.api()), "id": id, "key": key, "colorName": color, "name": name })
+    }
+
+    pub fn status(&self, s: &Status) -> Value {
+        json!({
+            "self": format!("{}/status/{}", self.api(), s.id),
+            "description": s.description,
+            "iconUrl": format!("{}/images/icons/statuses/generic.png", self.base),
+            "name": s.name,
+            "untranslatedName": s.name,
+            "id": s.id.to_string(),
+            "statusCategory": self.status_category(&s.category),
+        })
+    }
+
+    pub fn status_id(&self, id: i64) -> Value {
+        self.meta
+            .status(id)
+            .map(|s| self.status(s))
+            .unwrap_or(Value::Null)
+    }
+
+    pub fn issue_type(&self, t: &IssueType) -> Value {
+        json!({
+            "self": format!("{}/issuetype/{}", self.api(), t.id),
+            "id": t.id.to_string(),
+            "description": t.description,
+            "iconUrl": format!("{}/rest/api/2/universal_avatar/view/type/issuetype/avatar/{}?size=medium", self.base, t.avatar_id),
+            "name": t.name,
+            "subtask": t.subtask,
+            "avatarId": t.avatar_id,
+            "hierarchyLevel": t.hierarchy_level,
+        })
+    }
+
+    pub fn priority(&self, p: &Priority) -> Value {
+        json!({
+            "self": format!("{}/priority/{}", self.api(), p.id),
+            "iconUrl": format!("{}/images/icons/priorities/{}.svg", self.base, p.name.to_lowercase()),
+            "name": p.name,
+            "id": p.id.to_string(),
+            "statusColor": p.color,
+            "description": p.description,
+            "isDefault": p.is_default,
+        })
+    }
+
+    pub fn resolution(&self, r: &Resolution) -> Value {
+        json!({
+            "self": format!("{}/resolution/{}", self.api(), r.id),
+            "id": r.id.to_string(),
+            "description": r.description,
+            "name": r.name,
+        })
+    }
+
+    /// The short project form used inside issues.
+    pub fn project_ref(&self, p: &Project) -> Value {
+        json!({
+            "self": format!("{}/project/{}", self.api(), p.id),
+            "id": p.id.to_string(),
+            "key": p.key,
+            "name": p.name,
+            "projectTypeKey": p.type_key,
+            "simplified": false,
+            "avatarUrls": self.avatar_urls("project", &p.id.to_string()),
+        })
+    }
+
+    pub fn project(&self, p: &Project, expand: &[String]) -> Value {
+        let mut o = self.project_ref(p);
+        let o_map = o.as_object_mut().expect("object");
+        o_map.insert(
+            "expand".into(),
+            json!("description,lead,issueTypes,url,projectKeys,permissions,insight"),
+        );
+        o_map.insert("description".into(), json!(p.description));
+        if let Some(lead) = &p.lead {
+            o_map.insert("lead".into(), self.user_ref(lead));
+        }
+        o_map.insert(
+            "components".into(),
+            Value::Array(
+                self.meta
+                    .components
+                    .iter()
+                    .filter(|c| c.project_id == p.id)
+                    .map(|c| self.component(c, p))
+                    .collect(),
+            ),
+        );
+        o_map.insert(
+            "issueTypes".into(),
+            Value::Array(self.meta.issue_types.iter().map(|t| self.issue_type(t)).collect()),
+        );
+        o_map.insert("assigneeType".into(), json!(p.assignee_type));
+        o_map.insert(
+            "versions".into(),
+            Value::Array(
+                self.meta
+                    .versions
+                    .iter()
+                    .filter(|v| v.project_id == p.id)
+                    .map(|v| self.version(v))
+                    .collect(),
+            ),
+        );
+        o_map.insert("roles".into(), json!({}));
+        o_map.insert("style".into(), json!("classic"));
+        o_map.insert("isPrivate".into(), json!(p.browse_groups.is_some()));
+        o_map.insert("properties".into(), json!({}));
+        if let Some(url) = &p.url {
+            o_map.insert("url".into(), json!(url));
+        }
+        if expand.iter().any(|e| e == "projectKeys") {
+            o_map.insert("projectKeys".into(), json!([p.key]));
+        }
+        o
+    }
+
+    pub fn component(&self, c: &Component, p: &Project) -> Value {
+        let mut o = json!({
+            "self": format!("{}/component/{}", self.api(), c.id),
+            "id": c.id.to_string(),
+            "name": c.name,
+            "description": c.description,
+            "assigneeType": c.assignee_type,
+            "realAssigneeType": c.assignee_type,
+            "isAssigneeTypeValid": true,
+            "project": p.key,
+            "projectId": p.id,
+        });
+        if let Some(lead) = &c.lead {
+            o["lead"] = self.user_ref(lead);
+        }
+        o
+    }
+
+    pub fn version(&self, v: &Version) -> Value {
+        let mut o = json!({
+            "self": format!("{}/version/{}", self.api(), v.id),
+            "id": v.id.to_string(),
+            "name": v.name,
+            "description": v.description,
+            "archived": v.archived,
+            "released": v.released,
+            "projectId": v.project_id,
+        });
+        if let Some(d) = &v.start_date {
+            o["startDate"] = json!(d);
+        }
+        if let Some(d) = &v.release_date {
+            o["releaseDate"] = json!(d);
+        }
+        o
+    }
+
+    /// Rich text as the API version shows it: ADF in v3, wiki markup in v2.
+    pub fn rich_text(&self, stored: &Value) -> Value {
+        if stored.is_null() {
+            return Value::Null;
+        }
+        match jirakit_adf::Doc::from_json(stored.clone()) {
+            Ok(doc) => match self.v {
+                ApiVersion::V3 => doc.to_json(),
+                ApiVersion::V2 => Value::String(doc.to_wiki()),
+            },
+            Err(_) => Value::Null,
+        }
+    }
+
+    pub fn ts(&self, ms: i64) -> Value {
+        json!(format_ts(ms))
+    }
+}
+
+/// `{startAt, maxResults, total, isLast, values}` with `self` and `nextPage`.
+pub fn page_bean(self_url: String, start: i64, max: i64, total: i64, values: Vec<Value>) -> Value {
+    let is_last = start + (values.len() as i64) >= total;
+    let mut o = Map::new();
+    o.insert("self".into(), json!(self_url));
+    if !is_last {
+        let sep = if self_url.contains('?') { '&' } else { '?' };
+        o.insert(
+            "nextPage".into(),
+            json!(format!("{self_url}{sep}startAt={}", start + max)),
+        );
+    }
+    o.insert("maxResults".into(), json!(max));
+    o.insert("startAt".into(), json!(start));
+    o.insert("total".into(), json!(total));
+    o.insert("isLast".into(), json!(is_last));
+    o.insert("values".into(), Value::Array(values));
+    Value::Object(o)
+}
+
+/// HTML for `renderedFields`: paragraphs and line breaks of the plain text, escaped.
+pub fn html_of(stored: &Value) -> Value {
+    let Ok(doc) = jirakit_adf::Doc::from_json(stored.clone()) else {
+        return Value::Null;
+    };
+    let text = doc.to_plain_text();
+    let escaped = text
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    let html: Vec<String> = escaped
+        .split("\n\n")
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("<p>{}</p>", p.replace('\n', "<br/>\n")))
+        .collect();
+    json!(html.join("\n"))
+}

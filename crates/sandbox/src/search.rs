@@ -1,0 +1,247 @@
+//! Issue search: `search/jql` (token paged, Cloud), the legacy `search` (410 in Cloud, offset paged
+//! in Data Center).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use base64::Engine;
+use serde_json::{json, Map, Value};
+
+use crate::api::{caller, ctx, object, render_issue, ApiVersion, Caller};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{JsonBody, Params};
+use crate::fields;
+use crate::{AppState, Mode};
+
+type MaybeCaller = Option<Extension<Caller>>;
+
+pub const UNBOUNDED: &str =
+    "Unbounded JQL queries are not allowed here. Please add a search restriction to your query.";
+pub const SEARCH_GONE: &str = "The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046";
+
+pub fn encode_token(offset: usize) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("o:{offset}"))
+}
+
+pub fn decode_token(token: &str) -> Option<usize> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token.trim())
+        .ok()?;
+    String::from_utf8(bytes).ok()?.strip_prefix("o:")?.parse().ok()
+}
+
+/// One search request, from the query string or a JSON body.
+struct SearchRequest {
+    jql: String,
+    offset: usize,
+    max: usize,
+    fields: Vec<String>,
+    expand: Vec<String>,
+    properties: Vec<String>,
+}
+
+fn strings(v: Option<&Value>, name: &str) -> ApiResult<Vec<String>> {
+    match v {
+        None | Some(Value::Null) => Ok(vec![]),
+        Some(Value::String(s)) => Ok(s
+            .split(',')
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+            .collect()),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|x| {
+                x.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| ApiError::bad_request(format!("'{name}' must be a list of strings.")))
+            })
+            .collect(),
+        Some(_) => Err(ApiError::bad_request(format!(
+            "'{name}' must be a list of strings."
+        ))),
+    }
+}
+
+/// Jira allows more results per page when only ids (or keys) are asked for.
+fn max_page(fields: &[String]) -> usize {
+    if !fields.is_empty() && fields.iter().all(|f| f == "id" || f == "key") {
+        5000
+    } else {
+        100
+    }
+}
+
+fn limit(requested: Option<i64>, fields: &[String]) -> ApiResult<usize> {
+    match requested {
+        None => Ok(50),
+        Some(n) if n < 0 => Err(ApiError::bad_request("'maxResults' must be zero or greater.")),
+        Some(n) => Ok((n as usize).min(max_page(fields))),
+    }
+}
+
+fn token(t: Option<&str>) -> ApiResult<usize> {
+    match t {
+        None | Some("") => Ok(0),
+        Some(t) => decode_token(t)
+            .ok_or_else(|| ApiError::bad_request("The provided next page token is invalid or expired.")),
+    }
+}
+
+pub async fn search_get(
+    State(state): State<AppState>,
+    Extension(v): Extension<ApiVersion>,
+    c: MaybeCaller,
+    params: Params,
+) -> ApiResult<Json<Value>> {
+    if state.mode() == Mode::DataCenter {
+        return Err(ApiError::not_found(
+            "No resource at /search/jql: Jira Data Center serves /rest/api/2/search.",
+        ));
+    }
+    let fields = params.list("fields");
+    let req = SearchRequest {
+        jql: params.get("jql").unwrap_or("").to_string(),
+        offset: token(params.get("nextPageToken"))?,
+        max: limit(params.int("maxResults")?, &fields)?,
+        fields,
+        expand: params.list("expand"),
+        properties: params.list("properties"),
+    };
+    run(&state, v, c, req).await
+}
+
+pub async fn search_post(
+    State(state): State<AppState>,
+    Extension(v): Extension<ApiVersion>,
+    c: MaybeCaller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Value>> {
+    if state.mode() == Mode::DataCenter {
+        return Err(ApiError::not_found(
+            "No resource at /search/jql: Jira Data Center serves /rest/api/2/search.",
+        ));
+    }
+    let o = object(&body)?;
+    let fields = strings(o.get("fields"), "fields")?;
+    let max = match o.get("maxResults") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(_) => return Err(ApiError::bad_request("'maxResults' must be a number.")),
+    };
+    let req = SearchRequest {
+        jql: match o.get("jql") {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(s)) => s.clone(),
+            Some(_) => return Err(ApiError::bad_request("'jql' must be a string.")),
+        },
+        offset: token(o.get("nextPageToken").and_then(Value::as_str))?,
+        max: limit(max, &fields)?,
+        expand: strings(o.get("expand"), "expand")?,
+        properties: strings(o.get("properties"), "properties")?,
+        fields,
+    };
+    run(&state, v, c, req).await
+}
+
+async fn run(state: &AppState, v: ApiVersion, c: MaybeCaller, req: SearchRequest) -> ApiResult<Json<Value>> {
+    let me = caller(c)?;
+    let db = state.db();
+    let query = crate::jql_eval::compile(&db.meta, &me, &req.jql, state.clock().now_ms())?;
+    if !query.bounded() {
+        return Err(ApiError::bad_request(UNBOUNDED));
+    }
+    let matched = crate::jql_eval::execute(&db.conn, &db.meta, &me, &query)?;
+    let base = state.base_url();
+    let cx = ctx(state, &db.meta, &base, v);
+    let requested = if req.fields.is_empty() {
+        vec!["id".to_string()]
+    } else {
+        req.fields.clone()
+    };
+    let only_ids = requested.iter().all(|f| f == "id" || f == "key");
+    let view = crate::api::issues_view(&db.meta, &requested, &req.expand, &req.properties);
+    let end = (req.offset + req.max).min(matched.len());
+    let mut issues = Vec::with_capacity(end.saturating_sub(req.offset));
+    for issue in matched.get(req.offset..end).unwrap_or(&[]) {
+        let mut o = render_issue(&cx, &db.conn, &me, issue, &view)?;
+        if only_ids {
+            if let Some(m) = o.as_object_mut() {
+                m.remove("fields");
+                m.remove("expand");
+            }
+        }
+        issues.push(o);
+    }
+    let mut out = Map::new();
+    out.insert("issues".into(), Value::Array(issues));
+    if end < matched.len() {
+        out.insert("nextPageToken".into(), json!(encode_token(end)));
+    }
+    out.insert("isLast".into(), json!(end >= matched.len()));
+    if req.expand.iter().any(|e| e == "names") {
+        let names: Map<String, Value> = view
+            .fields
+            .iter()
+            .filter_map(|id| fields::name_of(&db.meta, id).map(|n| (id.clone(), json!(n))))
+            .collect();
+        out.insert("names".into(), Value::Object(names));
+    }
+    Ok(Json(Value::Object(out)))
+}
+
+/// The legacy `/search`: removed in Cloud (410), offset-paged in Data Center.
+pub async fn legacy_search(
+    State(state): State<AppState>,
+    Extension(v): Extension<ApiVersion>,
+    c: MaybeCaller,
+    params: Params,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Value>> {
+    if state.mode() == Mode::Cloud {
+        return Err(ApiError::new(StatusCode::GONE, SEARCH_GONE));
+    }
+    let me = caller(c)?;
+    let jql = body
+        .get("jql")
+        .and_then(Value::as_str)
+        .or(params.get("jql"))
+        .unwrap_or("")
+        .to_string();
+    let start = body
+        .get("startAt")
+        .and_then(Value::as_i64)
+        .or(params.int("startAt")?)
+        .unwrap_or(0)
+        .max(0) as usize;
+    let fields = match body.get("fields") {
+        Some(f) => strings(Some(f), "fields")?,
+        None => params.list("fields"),
+    };
+    let max = limit(
+        body.get("maxResults")
+            .and_then(Value::as_i64)
+            .or(params.int("maxResults")?),
+        &["*navigable".to_string()],
+    )?;
+    let db = state.db();
+    let query = crate::jql_eval::compile(&db.meta, &me, &jql, state.clock().now_ms())?;
+    let matched = crate::jql_eval::execute(&db.conn, &db.meta, &me, &query)?;
+    let base = state.base_url();
+    let cx = ctx(&state, &db.meta, &base, v);
+    let requested = if fields.is_empty() {
+        vec!["*navigable".to_string()]
+    } else {
+        fields
+    };
+    let view = crate::api::issues_view(&db.meta, &requested, &params.list("expand"), &[]);
+    let end = (start + max).min(matched.len());
+    let issues = matched
+        .get(start.min(matched.len())..end)
+        .unwrap_or(&[])
+        .iter()
+        .map(|i| render_issue(&cx, &db.conn, &me, i, &view))
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(Json(
+        json!({ "expand": "schema,names", "startAt": start, "maxResults": max, "total": matched.len(), "issues": issues }),
+    ))
+}

@@ -1,0 +1,725 @@
+//! Seeds: `empty` (the admin and Jira's defaults), `demo` (a realistic site) and `scale:N`
+//! (N issues, for benchmarks). Deterministic: a fixed random seed, and times relative to the
+//! sandbox clock's day, so a frozen clock gives the same site byte for byte.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rusqlite::{params, Connection};
+use serde_json::{json, Map, Value};
+
+use crate::clock::Clock;
+use crate::error::ApiError;
+use crate::meta::Meta;
+use crate::store::{self, ChangeItem};
+use crate::{Config, Db};
+
+pub const ADMIN_ID: &str = "5d9e8a7b6c5d4e3f2a1b0c9d";
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Seed {
+    #[default]
+    Empty,
+    Demo,
+    Scale(u64),
+}
+
+impl FromStr for Seed {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Seed, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "empty" => Ok(Seed::Empty),
+            "demo" => Ok(Seed::Demo),
+            other => match other
+                .strip_prefix("scale:")
+                .map(|n| n.replace('_', "").parse::<u64>())
+            {
+                Some(Ok(n)) if n <= 10_000_000 => Ok(Seed::Scale(n)),
+                _ => Err(format!(
+                    "unknown seed '{s}': expected empty, demo or scale:N (N up to 10000000)"
+                )),
+            },
+        }
+    }
+}
+
+impl fmt::Display for Seed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Seed::Empty => write!(f, "empty"),
+            Seed::Demo => write!(f, "demo"),
+            Seed::Scale(n) => write!(f, "scale:{n}"),
+        }
+    }
+}
+
+/// The simplified workflow every new project gets: To Do → In Progress → Done.
+pub fn default_workflow(meta: &Meta) -> Vec<i64> {
+    ["new", "indeterminate", "done"]
+        .iter()
+        .filter_map(|cat| meta.statuses.iter().find(|s| s.category == *cat).map(|s| s.id))
+        .collect()
+}
+
+/// Drops everything and seeds anew, in one transaction.
+pub fn reset(db: &mut Db, config: &Config, clock: &Clock, seed: &Seed) -> Result<(), ApiError> {
+    let tx = db.conn.transaction()?;
+    for t in crate::db::TABLES {
+        tx.execute(&format!("DELETE FROM {t}"), [])?;
+    }
+    tx.execute("UPDATE sqlite_sequence SET seq = 9999", [])?;
+    defaults(&tx, config)?;
+    let meta = Meta::load(&tx)?;
+    match seed {
+        Seed::Empty => {}
+        Seed::Demo => demo(&tx, &meta, clock.now_ms(), 2000, true)?,
+        Seed::Scale(n) => demo(&tx, &meta, clock.now_ms(), *n, false)?,
+    }
+    store::kv_set(&tx, "seed", &seed.to_string())?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Brings the admin's credentials in line with the configuration (a restart may change them).
+pub fn apply_credentials(conn: &Connection, config: &Config) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE users SET email = ?2, name = ?3, api_token = ?4, password = ?5, pat = ?6 WHERE account_id = ?1",
+        params![ADMIN_ID, config.email, config.username, config.api_token, config.password, config.pat],
+    )?;
+    Ok(())
+}
+
+fn defaults(tx: &Connection, config: &Config) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO users (account_id, email, name, display_name, api_token, password, pat, site_admin) VALUES (?1, ?2, ?3, 'Sandbox Admin', ?4, ?5, ?6, 1)",
+        params![ADMIN_ID, config.email, config.username, config.api_token, config.password, config.pat],
+    )?;
+    for (name, gid) in [
+        ("jira-administrators", "0a6d3c8e-1f2b-4c5d-8e9f-0a1b2c3d4e01"),
+        ("jira-users", "0a6d3c8e-1f2b-4c5d-8e9f-0a1b2c3d4e02"),
+        ("site-admins", "0a6d3c8e-1f2b-4c5d-8e9f-0a1b2c3d4e03"),
+    ] {
+        tx.execute(
+            "INSERT INTO groups (name, group_id) VALUES (?1, ?2)",
+            params![name, gid],
+        )?;
+        tx.execute(
+            "INSERT INTO group_members (group_name, account_id) VALUES (?1, ?2)",
+            params![name, ADMIN_ID],
+        )?;
+    }
+    for (id, name, desc, cat) in [
+        (10000, "To Do", "Work that has not started.", "new"),
+        (
+            3,
+            "In Progress",
+            "This work item is being actively worked on at the moment by the assignee.",
+            "indeterminate",
+        ),
+        (10001, "Done", "Work that is finished.", "done"),
+    ] {
+        tx.execute(
+            "INSERT INTO statuses (id, name, description, category) VALUES (?1, ?2, ?3, ?4)",
+            params![id, name, desc, cat],
+        )?;
+    }
+    for (id, name, desc, subtask, level, avatar) in [
+        (
+            10000,
+            "Epic",
+            "Epics track collections of related bugs, stories, and tasks.",
+            false,
+            1,
+            10307,
+        ),
+        (
+            10001,
+            "Story",
+            "Stories track functionality or features expressed as user goals.",
+            false,
+            0,
+            10315,
+        ),
+        (
+            10002,
+            "Task",
+            "Tasks track small, distinct pieces of work.",
+            false,
+            0,
+            10318,
+        ),
+        (10003, "Bug", "Bugs track problems or errors.", false, 0, 10303),
+        (
+            10004,
+            "Subtask",
+            "Subtasks track small pieces of work that are part of a larger task.",
+            true,
+            -1,
+            10316,
+        ),
+    ] {
+        tx.execute(
+            "INSERT INTO issue_types (id, name, description, subtask, hierarchy_level, avatar_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![id, name, desc, subtask, level, avatar],
+        )?;
+    }
+    for (id, name, color, seq, default) in [
+        (1, "Highest", "#d04437", 1, false),
+        (2, "High", "#f15C75", 2, false),
+        (3, "Medium", "#f79232", 3, true),
+        (4, "Low", "#707070", 4, false),
+        (5, "Lowest", "#999999", 5, false),
+    ] {
+        tx.execute(
+            "INSERT INTO priorities (id, name, description, color, sequence, is_default) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![id, name, format!("{name} priority."), color, seq, default],
+        )?;
+    }
+    for (id, name, desc) in [
+        (10000, "Done", "Work has been completed on this issue."),
+        (10001, "Won't Do", "This issue won't be actioned."),
+        (
+            10002,
+            "Duplicate",
+            "The problem is a duplicate of an existing issue.",
+        ),
+        (
+            10003,
+            "Cannot Reproduce",
+            "All attempts at reproducing this issue failed.",
+        ),
+    ] {
+        tx.execute(
+            "INSERT INTO resolutions (id, name, description) VALUES (?1, ?2, ?3)",
+            params![id, name, desc],
+        )?;
+    }
+    let cf = "com.atlassian.jira.plugin.system.customfieldtypes:";
+    for (num, name, ty) in [
+        (10015, "Start date", format!("{cf}datepicker")),
+        (10016, "Story Points", format!("{cf}float")),
+        (
+            10019,
+            "Rank",
+            "com.pyxis.greenhopper.jira:gh-lexo-rank".to_string(),
+        ),
+        (
+            10020,
+            "Sprint",
+            "com.pyxis.greenhopper.jira:gh-sprint".to_string(),
+        ),
+    ] {
+        add_field(tx, num, name, &ty)?;
+    }
+    Ok(())
+}
+
+fn add_field(tx: &Connection, num: i64, name: &str, type_key: &str) -> rusqlite::Result<i64> {
+    let id = format!("customfield_{num}");
+    let searcher = crate::meta::CustomKind::from_type_key(type_key).and_then(|k| k.searcher_key());
+    tx.execute(
+        "INSERT INTO fields (id, num, name, type_key, searcher_key) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![id, num, name, type_key, searcher],
+    )?;
+    tx.execute(
+        "INSERT INTO field_contexts (field_id, name) VALUES (?1, ?2)",
+        params![id, format!("Default Configuration Scheme for {name}")],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+const PEOPLE: &[(&str, &str)] = &[
+    ("alice", "Alice Moreau"),
+    ("bob", "Bob Okafor"),
+    ("carol", "Carol Nguyen"),
+    ("dave", "Dave Lindqvist"),
+    ("erin", "Erin Castillo"),
+    ("frank", "Frank Adeyemi"),
+    ("grace", "Grace Kowalski"),
+    ("heidi", "Heidi Tanaka"),
+    ("ivan", "Ivan Petrov"),
+];
+
+const SUBJECTS: &[&str] = &[
+    "checkout",
+    "login page",
+    "search results",
+    "invoice export",
+    "password reset",
+    "mobile menu",
+    "order history",
+    "payment webhook",
+    "shipping rates",
+    "product images",
+    "user profile",
+    "admin dashboard",
+    "email receipts",
+    "cart totals",
+    "API rate limiter",
+    "SSO callback",
+    "CSV import",
+    "audit log",
+    "notification settings",
+    "coupon codes",
+];
+const BUG_VERBS: &[&str] = &[
+    "crashes when",
+    "shows the wrong total for",
+    "times out on",
+    "loses data after",
+    "renders blank for",
+    "double-charges on",
+    "ignores the locale in",
+    "returns 500 for",
+];
+const BUG_CONTEXTS: &[&str] = &[
+    "an empty cart",
+    "a guest user",
+    "Safari 17",
+    "a retried request",
+    "a long address",
+    "a refunded order",
+    "a leap-day date",
+    "two open tabs",
+];
+const STORY_VERBS: &[&str] = &[
+    "Add",
+    "Support",
+    "Redesign",
+    "Speed up",
+    "Localise",
+    "Simplify",
+    "Let customers filter",
+    "Track usage of",
+];
+const TASK_VERBS: &[&str] = &[
+    "Upgrade",
+    "Document",
+    "Migrate",
+    "Clean up",
+    "Monitor",
+    "Benchmark",
+    "Review",
+    "Automate",
+];
+const LABELS: &[&str] = &[
+    "backend",
+    "frontend",
+    "customer-reported",
+    "tech-debt",
+    "security",
+    "performance",
+    "ux",
+    "regression",
+];
+const COMMENTS: &[&str] = &[
+    "I can reproduce this on staging.",
+    "Looking into it now.",
+    "Fixed in the latest build, please verify.",
+    "This needs a product decision first.",
+    "Customer confirmed the workaround helps for now.",
+    "Blocked on the upstream release.",
+    "Added a test that covers this case.",
+    "Can we split this into smaller pieces?",
+];
+
+fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> &'a T {
+    &items[rng.gen_range(0..items.len())]
+}
+
+fn adf(text: &str) -> Value {
+    jirakit_adf::Doc::from_wiki(text).to_json()
+}
+
+const DAY: i64 = 86_400_000;
+
+/// A realistic site: 3 projects of different templates, 10 users, `n` issues over six months with
+/// status moves, reassignments, comments, subtasks, epics and custom fields. With `rich` false
+/// (scale seeds) issues carry less history so that millions can be written quickly.
+fn demo(tx: &Connection, defaults_meta: &Meta, now: i64, n: u64, rich: bool) -> Result<(), ApiError> {
+    let mut rng = StdRng::seed_from_u64(0x5EED_D3A0);
+    let today = now - now.rem_euclid(DAY);
+    for (i, (login, display)) in PEOPLE.iter().enumerate() {
+        let account = format!("5d9e8a7b6c5d4e3f2a1b{:04x}", i + 1);
+        tx.execute(
+            "INSERT INTO users (account_id, email, name, display_name, api_token, password, time_zone) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                account,
+                format!("{login}@example.com"),
+                login,
+                display,
+                format!("sandbox-{login}-token"),
+                login,
+                ["UTC", "Europe/Paris", "America/New_York", "Asia/Tokyo"][i % 4]
+            ],
+        )?;
+        tx.execute(
+            "INSERT INTO group_members (group_name, account_id) VALUES ('jira-users', ?1)",
+            [&account],
+        )?;
+    }
+    tx.execute(
+        "INSERT INTO groups (name, group_id) VALUES ('marketing', '0a6d3c8e-1f2b-4c5d-8e9f-0a1b2c3d4e04')",
+        [],
+    )?;
+    for login in ["erin", "grace", "heidi"] {
+        tx.execute(
+            "INSERT INTO group_members (group_name, account_id) SELECT 'marketing', account_id FROM users WHERE name = ?1",
+            [login],
+        )?;
+    }
+    let workflow = serde_json::to_string(&default_workflow(defaults_meta))?;
+    let projects = [
+        (
+            "SHOP",
+            "Storefront",
+            "software",
+            "com.pyxis.greenhopper.jira:gh-simplified-scrum-classic",
+            None::<&str>,
+            "The customer-facing web shop.",
+        ),
+        (
+            "OPS",
+            "Platform Operations",
+            "software",
+            "com.pyxis.greenhopper.jira:gh-simplified-kanban-classic",
+            None,
+            "Infrastructure, on-call and tooling.",
+        ),
+        (
+            "MKT",
+            "Marketing",
+            "business",
+            "com.atlassian.jira-core-project-templates:jira-core-simplified-project-management",
+            Some("[\"marketing\"]"),
+            "Campaigns and launches (visible to the marketing group).",
+        ),
+    ];
+    for (i, (key, name, ty, template, browse, desc)) in projects.iter().enumerate() {
+        let lead = format!("5d9e8a7b6c5d4e3f2a1b{:04x}", i + 1);
+        tx.execute(
+            "INSERT INTO projects (key, name, description, lead, type_key, template_key, assignee_type, browse_groups, workflow) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'UNASSIGNED', ?7, ?8)",
+            params![key, name, desc, lead, ty, template, browse, workflow],
+        )?;
+    }
+    for (pid, names) in [
+        (10000, &["Web", "Payments", "Search", "Accounts"][..]),
+        (10001, &["CI", "Database", "Monitoring"][..]),
+        (10002, &["Campaigns", "Content"][..]),
+    ] {
+        for c in names {
+            tx.execute(
+                "INSERT INTO components (project_id, name, description) VALUES (?1, ?2, '')",
+                params![pid, c],
+            )?;
+        }
+    }
+    for (pid, names) in [
+        (10000, &["2026.1", "2026.2", "2026.3"][..]),
+        (10001, &["Q1", "Q2"][..]),
+    ] {
+        for (i, v) in names.iter().enumerate() {
+            let released = i + 1 < names.len();
+            let date = jiff::Timestamp::from_millisecond(today - DAY * (120 - 60 * i as i64))
+                .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date().to_string())
+                .ok();
+            tx.execute(
+                "INSERT INTO versions (project_id, name, released, release_date) VALUES (?1, ?2, ?3, ?4)",
+                params![pid, v, released, date],
+            )?;
+        }
+    }
+    let cf = "com.atlassian.jira.plugin.system.customfieldtypes:";
+    let severity_ctx = add_field(tx, 10100, "Severity", &format!("{cf}select"))?;
+    add_field(tx, 10101, "Customer", &format!("{cf}textfield"))?;
+    let regions_ctx = add_field(tx, 10102, "Affected regions", &format!("{cf}multiselect"))?;
+    add_field(tx, 10103, "Release notes", &format!("{cf}textarea"))?;
+    for (i, v) in ["Critical", "Major", "Minor", "Trivial"].iter().enumerate() {
+        tx.execute(
+            "INSERT INTO field_options (field_id, context_id, value, position) VALUES ('customfield_10100', ?1, ?2, ?3)",
+            params![severity_ctx, v, i as i64],
+        )?;
+    }
+    for (i, v) in ["EU", "US", "APAC", "LATAM"].iter().enumerate() {
+        tx.execute(
+            "INSERT INTO field_options (field_id, context_id, value, position) VALUES ('customfield_10102', ?1, ?2, ?3)",
+            params![regions_ctx, v, i as i64],
+        )?;
+    }
+    let meta = Meta::load(tx)?;
+    let users: Vec<String> = meta.users.keys().cloned().collect();
+    let statuses = default_workflow(&meta);
+    let (todo, doing, done) = (statuses[0], statuses[1], statuses[2]);
+    let status_name = |id: i64| meta.status(id).map(|s| s.name.clone());
+    let severity: Vec<i64> = meta
+        .options
+        .iter()
+        .filter(|o| o.field_id == "customfield_10100")
+        .map(|o| o.id)
+        .collect();
+    let regions: Vec<i64> = meta
+        .options
+        .iter()
+        .filter(|o| o.field_id == "customfield_10102")
+        .map(|o| o.id)
+        .collect();
+    let span = 180 * DAY;
+    let start = today - span;
+    let mut epics: Vec<Vec<(i64, i64)>> = vec![Vec::new(); meta.projects.len()];
+    let mut parents: Vec<Vec<(i64, i64)>> = vec![Vec::new(); meta.projects.len()];
+    for k in 0..n {
+        // Creation times rise with k, so keys follow time as on a real site.
+        let created = start + (span as f64 * (k as f64 + rng.gen::<f64>()) / n.max(1) as f64) as i64;
+        let pi = match rng.gen_range(0..10) {
+            0..=5 => 0,
+            6..=8 => 1,
+            _ => 2,
+        };
+        let project = &meta.projects[pi];
+        let roll = rng.gen_range(0..100);
+        let (type_name, parent) = if roll < 3 || epics[pi].is_empty() {
+            ("Epic", None)
+        } else if roll < 12 && !parents[pi].is_empty() {
+            ("Subtask", Some(*pick(&mut rng, &parents[pi])))
+        } else if roll < 45 {
+            (
+                "Story",
+                if rng.gen_bool(0.6) {
+                    Some(*pick(&mut rng, &epics[pi]))
+                } else {
+                    None
+                },
+            )
+        } else if roll < 72 {
+            (
+                "Bug",
+                if rng.gen_bool(0.3) {
+                    Some(*pick(&mut rng, &epics[pi]))
+                } else {
+                    None
+                },
+            )
+        } else {
+            (
+                "Task",
+                if rng.gen_bool(0.4) {
+                    Some(*pick(&mut rng, &epics[pi]))
+                } else {
+                    None
+                },
+            )
+        };
+        let itype = meta
+            .issue_types
+            .iter()
+            .find(|t| t.name == type_name)
+            .map(|t| t.id)
+            .unwrap_or(10002);
+        let subject = *pick(&mut rng, SUBJECTS);
+        let summary = match type_name {
+            "Epic" => format!("{} overhaul", capitalise(subject)),
+            "Bug" => format!(
+                "{} {} {}",
+                capitalise(subject),
+                pick(&mut rng, BUG_VERBS),
+                pick(&mut rng, BUG_CONTEXTS)
+            ),
+            "Story" => format!("{} {}", pick(&mut rng, STORY_VERBS), subject),
+            "Subtask" => format!(
+                "{} for {}",
+                pick(
+                    &mut rng,
+                    &["Write tests", "Update docs", "Code review", "QA pass"]
+                ),
+                subject
+            ),
+            _ => format!("{} {}", pick(&mut rng, TASK_VERBS), subject),
+        };
+        let reporter = pick(&mut rng, &users).clone();
+        let mut fields = Map::new();
+        fields.insert("summary".into(), json!(summary));
+        if rich && rng.gen_bool(0.7) {
+            fields.insert(
+                "description".into(),
+                adf(&format!("Reported by a customer while using the {subject}.\n\nExpected it to just work; it did not.")),
+            );
+        }
+        fields.insert("reporter".into(), json!(reporter));
+        fields.insert("creator".into(), json!(reporter));
+        fields.insert(
+            "priority".into(),
+            json!(meta.priorities[rng.gen_range(0..meta.priorities.len())].id),
+        );
+        let labels: Vec<&str> = LABELS.iter().filter(|_| rng.gen_bool(0.15)).copied().collect();
+        fields.insert("labels".into(), json!(labels));
+        let comps: Vec<i64> = meta
+            .components
+            .iter()
+            .filter(|c| c.project_id == project.id)
+            .map(|c| c.id)
+            .collect();
+        if !comps.is_empty() && rng.gen_bool(0.6) {
+            fields.insert("components".into(), json!([*pick(&mut rng, &comps)]));
+        }
+        let versions: Vec<i64> = meta
+            .versions
+            .iter()
+            .filter(|v| v.project_id == project.id)
+            .map(|v| v.id)
+            .collect();
+        if !versions.is_empty() && rng.gen_bool(0.4) {
+            fields.insert("fixVersions".into(), json!([*pick(&mut rng, &versions)]));
+        }
+        if type_name == "Story" {
+            fields.insert(
+                "customfield_10016".into(),
+                json!(*pick(&mut rng, &[1.0, 2.0, 3.0, 5.0, 8.0, 13.0])),
+            );
+        }
+        if type_name == "Bug" {
+            fields.insert("customfield_10100".into(), json!(*pick(&mut rng, &severity)));
+            if rng.gen_bool(0.5) {
+                let r: Vec<i64> = regions.iter().filter(|_| rng.gen_bool(0.4)).copied().collect();
+                if !r.is_empty() {
+                    fields.insert("customfield_10102".into(), json!(r));
+                }
+            }
+            if rng.gen_bool(0.4) {
+                fields.insert(
+                    "customfield_10101".into(),
+                    json!(*pick(
+                        &mut rng,
+                        &["Acme Corp", "Globex", "Initech", "Umbrella", "Hooli"]
+                    )),
+                );
+            }
+        }
+        if rng.gen_bool(0.2) {
+            let due = created + DAY * rng.gen_range(7..60);
+            if let Ok(t) = jiff::Timestamp::from_millisecond(due) {
+                fields.insert(
+                    "duedate".into(),
+                    json!(t.to_zoned(jiff::tz::TimeZone::UTC).date().to_string()),
+                );
+            }
+        }
+        fields.insert("customfield_10019".into(), json!(store::next_rank(tx)?));
+        fields.insert("statuscategorychangedate".into(), json!(created));
+        let mut assignee: Option<String> = if rng.gen_bool(0.7) {
+            Some(pick(&mut rng, &users).clone())
+        } else {
+            None
+        };
+        if let Some(a) = &assignee {
+            fields.insert("assignee".into(), json!(a));
+        }
+        let issue = store::insert_issue(
+            tx,
+            project.id,
+            &project.key,
+            itype,
+            todo,
+            parent.map(|p| p.0),
+            created,
+            fields,
+        )?;
+        let mut issue = issue;
+        match type_name {
+            "Epic" => epics[pi].push((issue.id, created)),
+            "Story" | "Task" | "Bug" => parents[pi].push((issue.id, created)),
+            _ => {}
+        }
+        // History: reassignments and status moves, in time order, never past today.
+        let age = today - created;
+        let mut t = created;
+        let mut status = todo;
+        let steps = if rich {
+            rng.gen_range(0..5)
+        } else {
+            rng.gen_range(0..3)
+        };
+        for _ in 0..steps {
+            t += rng.gen_range(DAY / 24..(age / 4).max(DAY / 12));
+            if t >= now {
+                break;
+            }
+            let author = pick(&mut rng, &users).clone();
+            let mut items = Vec::new();
+            if rng.gen_bool(0.35) {
+                let next = pick(&mut rng, &users).clone();
+                if assignee.as_ref() != Some(&next) {
+                    let name = |a: &Option<String>| {
+                        a.as_ref()
+                            .and_then(|a| meta.user(a))
+                            .map(|u| u.display_name.clone())
+                    };
+                    items.push(ChangeItem {
+                        field: "assignee".into(),
+                        fieldtype: "jira".into(),
+                        field_id: Some("assignee".into()),
+                        from: assignee.clone(),
+                        from_string: name(&assignee),
+                        to: Some(next.clone()),
+                        to_string: name(&Some(next.clone())),
+                    });
+                    assignee = Some(next);
+                }
+            } else if status != done {
+                let next = if status == todo { doing } else { done };
+                if next == done {
+                    items.push(ChangeItem {
+                        field: "resolution".into(),
+                        fieldtype: "jira".into(),
+                        field_id: Some("resolution".into()),
+                        from: None,
+                        from_string: None,
+                        to: Some("10000".into()),
+                        to_string: Some("Done".into()),
+                    });
+                    issue.fields.insert("resolution".into(), json!(10000));
+                    issue.fields.insert("resolutiondate".into(), json!(t));
+                }
+                items.push(ChangeItem {
+                    field: "status".into(),
+                    fieldtype: "jira".into(),
+                    field_id: Some("status".into()),
+                    from: Some(status.to_string()),
+                    from_string: status_name(status),
+                    to: Some(next.to_string()),
+                    to_string: status_name(next),
+                });
+                status = next;
+                issue.fields.insert("statuscategorychangedate".into(), json!(t));
+            }
+            if !items.is_empty() {
+                store::add_history(tx, issue.id, Some(&author), t, &items)?;
+                issue.updated = t;
+            }
+            if rich && rng.gen_bool(0.4) {
+                let ct = t + rng.gen_range(60_000..3_600_000);
+                if ct < now {
+                    let text: &str = COMMENTS[rng.gen_range(0..COMMENTS.len())];
+                    store::insert_comment(tx, issue.id, &author, &adf(text), None, ct)?;
+                    issue.updated = issue.updated.max(ct);
+                }
+            }
+        }
+        issue.status_id = status;
+        match &assignee {
+            Some(a) => issue.fields.insert("assignee".into(), json!(a)),
+            None => issue.fields.remove("assignee"),
+        };
+        store::save_issue(tx, &issue)?;
+    }
+    Ok(())
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,214 @@
+use jirakit_sandbox::{Config, Mode, Seed};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::support::*;
+
+fn keys(v: &Value) -> Vec<String> {
+    assert!(v["issues"].is_array(), "not a search result: {v}");
+    v["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["key"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn search_jql_pages_with_next_page_tokens() {
+    let sb = Sb::start(Seed::Empty).await;
+    sb.project("ABC").await;
+    for n in 0..5 {
+        sb.issue("ABC", &format!("Task {n}"), "Task").await;
+    }
+    let mut seen = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mut path =
+            "/rest/api/3/search/jql?jql=project+%3D+ABC+ORDER+BY+key+ASC&maxResults=2&fields=summary"
+                .to_string();
+        if let Some(t) = &token {
+            path.push_str(&format!("&nextPageToken={t}"));
+        }
+        let (s, page) = sb.get(&path).await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        seen.extend(keys(&page));
+        assert!(page.get("total").is_none(), "search/jql has no total");
+        match page.get("nextPageToken").and_then(Value::as_str) {
+            Some(t) => {
+                assert_eq!(page["isLast"], false);
+                token = Some(t.to_string());
+            }
+            None => {
+                assert_eq!(page["isLast"], true);
+                break;
+            }
+        }
+    }
+    assert_eq!(seen, (1..=5).map(|n| format!("ABC-{n}")).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn search_returns_only_ids_by_default_and_fields_when_asked() {
+    let sb = Sb::start(Seed::Empty).await;
+    sb.project("ABC").await;
+    sb.issue("ABC", "Only", "Bug").await;
+    let (_, page) = sb
+        .post("/rest/api/3/search/jql", json!({"jql": "project = ABC"}))
+        .await;
+    let issue = &page["issues"][0];
+    assert!(issue["id"].is_string());
+    assert!(issue.get("fields").is_none(), "{issue}");
+    let (_, page) = sb
+        .post(
+            "/rest/api/3/search/jql",
+            json!({"jql": "project = ABC", "fields": ["summary", "status"], "expand": "names"}),
+        )
+        .await;
+    assert_eq!(page["issues"][0]["fields"]["summary"], "Only");
+    assert_eq!(page["issues"][0]["fields"]["status"]["name"], "To Do");
+    assert_eq!(page["names"]["summary"], "Summary");
+    let (_, page) = sb
+        .get("/rest/api/2/search/jql?jql=project%3DABC&fields=*navigable")
+        .await;
+    assert!(page["issues"][0]["fields"]["issuetype"].is_object());
+}
+
+#[tokio::test]
+async fn search_filters_on_type_status_and_category() {
+    let sb = Sb::start(Seed::Empty).await;
+    sb.project("ABC").await;
+    let bug = sb.issue("ABC", "Broken", "Bug").await;
+    sb.issue("ABC", "Work", "Task").await;
+    let (_, t) = sb.get(&format!("/rest/api/3/issue/{bug}/transitions")).await;
+    let id = t["transitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "In Progress")
+        .unwrap()["id"]
+        .clone();
+    sb.post(
+        &format!("/rest/api/3/issue/{bug}/transitions"),
+        json!({"transition": {"id": id}}),
+    )
+    .await;
+    let (_, page) = sb
+        .post(
+            "/rest/api/3/search/jql",
+            json!({"jql": "project = ABC AND issuetype = Bug AND status = \"In Progress\""}),
+        )
+        .await;
+    assert_eq!(keys(&page), vec![bug.clone()]);
+    let (_, page) = sb
+        .post(
+            "/rest/api/3/search/jql",
+            json!({"jql": "project = ABC AND statusCategory = \"To Do\""}),
+        )
+        .await;
+    assert_eq!(keys(&page), vec!["ABC-2".to_string()]);
+    let (_, page) = sb
+        .post(
+            "/rest/api/3/search/jql",
+            json!({"jql": "summary ~ \"brok*\" ORDER BY created DESC"}),
+        )
+        .await;
+    assert_eq!(keys(&page), vec![bug], "{page}");
+}
+
+#[tokio::test]
+async fn unbounded_and_invalid_queries_are_jiras_400s() {
+    let sb = Sb::start(Seed::Demo).await;
+    let (s, b) = sb.get("/rest/api/3/search/jql?jql=order+by+key+desc").await;
+    assert_jira_error(s, &b, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        b["errorMessages"][0],
+        "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
+    );
+    let (s, b) = sb.get("/rest/api/3/search/jql?jql=project+%3D+NOPE").await;
+    assert_jira_error(s, &b, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        b["errorMessages"][0],
+        "The value 'NOPE' does not exist for the field 'project'."
+    );
+    let (s, b) = sb.get("/rest/api/3/search/jql?jql=project+%3D").await;
+    assert_jira_error(s, &b, StatusCode::BAD_REQUEST);
+    assert!(
+        b["errorMessages"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("Error in the JQL Query:"),
+        "{b}"
+    );
+    let (s, b) = sb.get("/rest/api/3/search/jql?jql=nosuchfield+%3D+1").await;
+    assert_jira_error(s, &b, StatusCode::BAD_REQUEST);
+    let (s, b) = sb
+        .get("/rest/api/3/search/jql?jql=project+%3D+SHOP&nextPageToken=garbage")
+        .await;
+    assert_jira_error(s, &b, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn legacy_search_is_gone_in_cloud_and_offset_paged_in_data_center() {
+    let sb = Sb::start(Seed::Empty).await;
+    let (s, b) = sb.get("/rest/api/2/search?jql=project+%3D+ABC").await;
+    assert_jira_error(s, &b, StatusCode::GONE);
+    assert!(b["errorMessages"][0].as_str().unwrap().contains("CHANGE-2046"));
+
+    let dc = Sb::with(Config {
+        mode: Mode::DataCenter,
+        seed: Seed::Demo,
+        ..Config::default()
+    })
+    .await;
+    let r = dc
+        .http
+        .get(dc.url("/rest/api/2/search?jql=project+%3D+OPS&maxResults=3"))
+        .basic_auth("admin", Some("admin"))
+        .send()
+        .await
+        .unwrap();
+    let (s, page) = read(r).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert_eq!(page["startAt"], 0);
+    assert!(page["total"].as_u64().unwrap() > 3);
+    assert_eq!(page["issues"].as_array().unwrap().len(), 3);
+    let r = dc
+        .http
+        .get(dc.url("/rest/api/2/search/jql?jql=project+%3D+OPS"))
+        .basic_auth("admin", Some("admin"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn search_never_shows_issues_of_projects_the_caller_cannot_browse() {
+    let sb = Sb::start(Seed::Demo).await;
+    let r = sb
+        .http
+        .post(sb.url("/rest/api/3/search/jql"))
+        .basic_auth("alice@example.com", Some("sandbox-alice-token"))
+        .json(&json!({"jql": "project in (SHOP, OPS) OR created > -365d", "maxResults": 100, "fields": ["project"]}))
+        .send()
+        .await
+        .unwrap();
+    let (s, page) = read(r).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(page["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["fields"]["project"]["key"] != "MKT"));
+    let r = sb
+        .http
+        .post(sb.url("/rest/api/3/search/jql"))
+        .basic_auth("alice@example.com", Some("sandbox-alice-token"))
+        .json(&json!({"jql": "project = MKT"}))
+        .send()
+        .await
+        .unwrap();
+    let (s, b) = read(r).await;
+    assert_jira_error(s, &b, StatusCode::BAD_REQUEST);
+}
