@@ -230,12 +230,12 @@ impl Ctx<'_> {
         if stored.is_null() {
             return Value::Null;
         }
-        match jirakit_adf::Doc::from_json(stored.clone()) {
-            Ok(doc) => match self.v {
-                ApiVersion::V3 => doc.to_json(),
-                ApiVersion::V2 => Value::String(doc.to_wiki()),
-            },
-            Err(_) => Value::Null,
+        match self.v {
+            // Stored documents were validated when they were written: v3 shows them as they are.
+            ApiVersion::V3 => stored.clone(),
+            ApiVersion::V2 => jirakit_adf::Doc::from_json(stored.clone())
+                .map(|doc| Value::String(doc.to_wiki()))
+                .unwrap_or(Value::Null),
         }
     }
 
