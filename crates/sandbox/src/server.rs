@@ -32,12 +32,15 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             authenticate_and_log,
         ))
-        .layer(CatchPanicLayer::custom(
-            |_panic: Box<dyn std::any::Any + Send>| {
-                ApiError::Internal("a handler panicked".into()).into_response()
-            },
-        ))
+        .layer(panic_layer())
         .with_state(state)
+}
+
+type PanicHandler = fn(Box<dyn std::any::Any + Send>) -> Response;
+
+/// A panic in a handler becomes a 500 in Jira's shape, logged once, with nothing of it echoed.
+fn panic_layer() -> CatchPanicLayer<PanicHandler> {
+    CatchPanicLayer::custom(|_panic| ApiError::Internal("a handler panicked".into()).into_response())
 }
 
 async fn unknown_path(method: Method, uri: axum::http::Uri) -> ApiError {
@@ -301,4 +304,41 @@ pub async fn spawn(config: Config) -> std::io::Result<RunningSandbox> {
         stop: Some(stop),
         task,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_a_jira_shaped_500_without_the_panic_text() {
+        let app: Router = Router::new()
+            .route(
+                "/boom",
+                axum::routing::get(|| async { panic!("secret internals") as &str }),
+            )
+            .layer(panic_layer());
+        let res = app
+            .oneshot(
+                Request::builder()
+                    .uri("/boom")
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 16).await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(body["errorMessages"][0], "Internal server error");
+        assert!(!String::from_utf8_lossy(&bytes).contains("secret"));
+    }
+
+    #[test]
+    fn secrets_compare_only_when_equal() {
+        assert!(constant_eq("abc", "abc"));
+        assert!(!constant_eq("abc", "abd"));
+        assert!(!constant_eq("abc", "abcd"));
+    }
 }

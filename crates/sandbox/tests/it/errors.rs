@@ -117,3 +117,60 @@ async fn an_issue_in_a_hidden_project_is_a_404_exactly_like_a_missing_one() {
         .collect();
     assert_eq!(keys, vec!["OPS", "SHOP"]);
 }
+
+#[tokio::test]
+async fn no_input_makes_the_server_fail() {
+    let sb = Sb::start(Seed::Demo).await;
+    let bodies = [
+        json!({}),
+        json!({"fields": null}),
+        json!({"fields": []}),
+        json!({"fields": {"project": 1, "issuetype": [], "summary": {}}}),
+        json!({"fields": {"project": {"key": "SHOP"}, "issuetype": {"name": "Task"}, "summary": "x", "labels": [1, null, {}]}}),
+        json!({"fields": {"project": {"key": "SHOP"}, "issuetype": {"id": 1e300}, "summary": "x"}}),
+        json!({"update": {"labels": [{"add": {"nested": true}}, {"frobnicate": 1}]}}),
+        json!({"update": {"summary": "not a list"}}),
+        json!({"transition": {"id": {"deep": [1, 2]}}, "fields": "x"}),
+        json!({"body": {"type": "doc", "version": 1, "content": [{"type": "text"}]}}),
+        json!({"body": 12}),
+        json!({"issueIdsOrKeys": [null, {}, 1.5], "fieldIds": "x", "maxResults": -3}),
+        json!({"jql": 12, "fields": 3, "maxResults": "many"}),
+        json!({"key": 1, "name": ["x"], "leadAccountId": false}),
+        json!({"seed": 5}),
+        json!("\u{0}"),
+        json!([null]),
+    ];
+    let targets = [
+        (reqwest::Method::POST, "/rest/api/3/issue"),
+        (reqwest::Method::POST, "/rest/api/2/issue"),
+        (reqwest::Method::PUT, "/rest/api/3/issue/SHOP-1"),
+        (reqwest::Method::POST, "/rest/api/3/issue/SHOP-1/transitions"),
+        (reqwest::Method::POST, "/rest/api/3/issue/SHOP-1/comment"),
+        (reqwest::Method::PUT, "/rest/api/3/issue/SHOP-1/assignee"),
+        (reqwest::Method::POST, "/rest/api/3/changelog/bulkfetch"),
+        (reqwest::Method::POST, "/rest/api/3/search/jql"),
+        (reqwest::Method::POST, "/rest/api/3/project"),
+        (reqwest::Method::PUT, "/rest/api/3/project/SHOP"),
+        (reqwest::Method::POST, "/rest/api/3/component"),
+        (reqwest::Method::POST, "/rest/api/3/version"),
+        (reqwest::Method::POST, "/rest/api/3/field"),
+        (reqwest::Method::POST, "/rest/api/3/group"),
+        (reqwest::Method::POST, "/rest/api/3/user"),
+        (reqwest::Method::PUT, "/rest/api/3/issue/SHOP-1/properties/p"),
+        (reqwest::Method::PUT, "/_sandbox/clock"),
+    ];
+    for (method, path) in targets {
+        for body in &bodies {
+            let (s, b) = sb.call(method.clone(), path, Some(body.clone())).await;
+            assert!(s.as_u16() < 500, "{method} {path} with {body}: {s} {b}");
+            if !s.is_success() {
+                assert!(
+                    b["errorMessages"].is_array() && b["errors"].is_object(),
+                    "{method} {path} with {body}: {b}"
+                );
+            }
+        }
+    }
+    // The site still answers normally afterwards.
+    assert_eq!(sb.get("/rest/api/3/issue/SHOP-1").await.0, StatusCode::OK);
+}

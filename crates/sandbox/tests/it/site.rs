@@ -236,3 +236,36 @@ async fn a_non_loopback_address_is_refused_with_default_credentials() {
     assert_eq!(err.kind(), std::io::ErrorKind::PermissionDenied);
     assert!(err.to_string().contains("JIRAKIT_SANDBOX_API_TOKEN"));
 }
+
+#[tokio::test]
+async fn tls_serves_a_self_signed_certificate_named_in_the_ready_file() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let sb = jirakit_sandbox::spawn(Config {
+        tls: true,
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    assert!(sb.url().starts_with("https://127.0.0.1:"));
+    let ready = sb.ready_json();
+    let pem = std::fs::read(ready["ca_cert"].as_str().expect("ca_cert in the ready file")).unwrap();
+    let http = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(&pem).unwrap()])
+        .build()
+        .unwrap();
+    let r = http
+        .get(format!("{}/rest/api/3/myself", sb.url()))
+        .basic_auth("admin@example.com", Some("sandbox-admin-token"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    // A client that does not trust the certificate is refused.
+    let plain = reqwest::Client::new();
+    assert!(plain
+        .get(format!("{}/rest/api/3/serverInfo", sb.url()))
+        .send()
+        .await
+        .is_err());
+    sb.shutdown().await;
+}
