@@ -264,6 +264,13 @@ pub fn page_bean(self_url: String, start: i64, max: i64, total: i64, values: Vec
     Value::Object(o)
 }
 
+/// One page of `all`, as a page bean.
+pub fn page_of(self_url: String, start: i64, max: i64, all: Vec<Value>) -> Value {
+    let total = all.len() as i64;
+    let values = all.into_iter().skip(start as usize).take(max as usize).collect();
+    page_bean(self_url, start, max, total, values)
+}
+
 /// HTML for `renderedFields`: paragraphs and line breaks of the plain text, escaped.
 pub fn html_of(stored: &Value) -> Value {
     let Ok(doc) = jirakit_adf::Doc::from_json(stored.clone()) else {

@@ -12,7 +12,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonBody, Params};
 use crate::fields;
 use crate::meta::{CustomKind, CUSTOM_PREFIX};
-use crate::render::page_bean;
+use crate::render::page_of;
 use crate::AppState;
 
 type MaybeCaller = Option<Extension<Caller>>;
@@ -75,14 +75,11 @@ pub async fn priorities_paged(
     let base = state.base_url();
     let cx = ctx(&state, &db.meta, &base, v);
     let all: Vec<Value> = db.meta.priorities.iter().map(|p| cx.priority(p)).collect();
-    let total = all.len() as i64;
-    let values = all.into_iter().skip(start as usize).take(max as usize).collect();
-    Ok(Json(page_bean(
+    Ok(Json(page_of(
         format!("{}/priority/search", cx.api()),
         start,
         max,
-        total,
-        values,
+        all,
     )))
 }
 
@@ -152,14 +149,11 @@ pub async fn fields_paged(
         .filter(|f| !only_custom || f["custom"] == json!(true))
         .filter(|f| !only_system || f["custom"] == json!(false))
         .collect();
-    let total = all.len() as i64;
-    let values = all.into_iter().skip(start as usize).take(max as usize).collect();
-    Ok(Json(page_bean(
+    Ok(Json(page_of(
         format!("{}/rest/api/3/field/search", state.base_url()),
         start,
         max,
-        total,
-        values,
+        all,
     )))
 }
 
@@ -259,14 +253,11 @@ pub async fn contexts(
         .filter(|x| x.field_id == id)
         .map(|x| json!({"id": x.id.to_string(), "name": x.name, "description": x.description, "isGlobalContext": x.project_ids.is_empty(), "isAnyIssueType": x.issue_type_ids.is_empty()}))
         .collect();
-    let total = all.len() as i64;
-    let values = all.into_iter().skip(start as usize).take(max as usize).collect();
-    Ok(Json(page_bean(
+    Ok(Json(page_of(
         format!("{}/rest/api/3/field/{id}/context", state.base_url()),
         start,
         max,
-        total,
-        values,
+        all,
     )))
 }
 
@@ -368,17 +359,14 @@ pub async fn options(
         .filter(|o| o.context_id == cid)
         .map(|o| json!({"id": o.id.to_string(), "value": o.value, "disabled": o.disabled}))
         .collect();
-    let total = all.len() as i64;
-    let values = all.into_iter().skip(start as usize).take(max as usize).collect();
-    Ok(Json(page_bean(
+    Ok(Json(page_of(
         format!(
             "{}/rest/api/3/field/{id}/context/{ctx_id}/option",
             state.base_url()
         ),
         start,
         max,
-        total,
-        values,
+        all,
     )))
 }
 

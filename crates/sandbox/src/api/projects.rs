@@ -10,7 +10,7 @@ use super::{caller, ctx, object, reload, visible_project, ApiVersion, Caller};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonBody, Params};
 use crate::meta::User;
-use crate::render::page_bean;
+use crate::render::{page_bean, page_of};
 use crate::AppState;
 
 type MaybeCaller = Option<Extension<Caller>>;
@@ -445,14 +445,11 @@ pub async fn components_paged(
         .filter(|c| c.project_id == p.id)
         .map(|c| cx.component(c, p))
         .collect();
-    let total = all.len() as i64;
-    let values = all.into_iter().skip(start as usize).take(max as usize).collect();
-    Ok(Json(page_bean(
+    Ok(Json(page_of(
         format!("{}/project/{}/component", cx.api(), p.key),
         start,
         max,
-        total,
-        values,
+        all,
     )))
 }
 
@@ -497,14 +494,11 @@ pub async fn versions_paged(
         .filter(|x| x.project_id == p.id)
         .map(|x| cx.version(x))
         .collect();
-    let total = all.len() as i64;
-    let values = all.into_iter().skip(start as usize).take(max as usize).collect();
-    Ok(Json(page_bean(
+    Ok(Json(page_of(
         format!("{}/project/{}/version", cx.api(), p.key),
         start,
         max,
-        total,
-        values,
+        all,
     )))
 }
 

@@ -10,7 +10,7 @@ use super::{caller, ctx, object, reload, ApiVersion, Caller};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonBody, Params};
 use crate::meta::User;
-use crate::render::page_bean;
+use crate::render::{page_bean, page_of};
 use crate::{AppState, Mode};
 
 type MaybeCaller = Option<Extension<Caller>>;
@@ -536,18 +536,11 @@ pub async fn bulk_groups(
         })
         .map(|g| json!({"name": g.name, "groupId": g.group_id}))
         .collect();
-    let total = groups.len() as i64;
-    let values = groups
-        .into_iter()
-        .skip(start as usize)
-        .take(max as usize)
-        .collect();
-    Ok(Json(page_bean(
+    Ok(Json(page_of(
         format!("{}/group/bulk", cx.api()),
         start,
         max,
-        total,
-        values,
+        groups,
     )))
 }
 
