@@ -889,6 +889,16 @@ fn custom_out(ctx: &Ctx, c: &CustomField, stored: &Value) -> Value {
                 .map(|a| ctx.user_ref(a))
                 .collect(),
         ),
+        CustomKind::Sprint => Value::Array(
+            ids(stored)
+                .filter_map(|id| ctx.meta.sprint(id))
+                .map(|s| {
+                    let mut o = crate::agile::sprint_json(ctx.base, s);
+                    o["boardId"] = json!(s.board_id);
+                    o
+                })
+                .collect(),
+        ),
         _ => stored.clone(),
     }
 }

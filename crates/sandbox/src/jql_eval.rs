@@ -454,6 +454,21 @@ impl Cx<'_> {
                 vec![V::Time(self.instant(&text, fname)?)]
             }
             Key::Due | Key::Custom(_, CustomKind::Date) => vec![V::Date(self.date(&text, fname)?)],
+            Key::Custom(_, CustomKind::Sprint) => match text.parse::<i64>() {
+                Ok(id) if meta.sprint(id).is_some() => vec![V::Id(id)],
+                _ => {
+                    let ids: Vec<V> = meta
+                        .sprints
+                        .iter()
+                        .filter(|s| s.name.eq_ignore_ascii_case(&text))
+                        .map(|s| V::Id(s.id))
+                        .collect();
+                    if ids.is_empty() {
+                        return Err(missing());
+                    }
+                    ids
+                }
+            },
             Key::Custom(_, CustomKind::Number) => {
                 vec![V::Num(text.parse::<f64>().map_err(|_| {
                     err(format!("'{text}' is not a valid number for the field '{fname}'."))
@@ -480,6 +495,25 @@ impl Cx<'_> {
     fn function(&self, key: &Key, fname: &str, name: &str, args: &[String]) -> ApiResult<Vec<V>> {
         let lower = name.to_lowercase();
         match lower.as_str() {
+            "opensprints" | "closedsprints" | "futuresprints" => {
+                if !matches!(key, Key::Custom(_, CustomKind::Sprint)) {
+                    return Err(err(format!(
+                        "The function '{name}' is not supported by the '{fname}' field."
+                    )));
+                }
+                let states: &[&str] = match lower.as_str() {
+                    "opensprints" => &["active", "future"],
+                    "closedsprints" => &["closed"],
+                    _ => &["future"],
+                };
+                Ok(self
+                    .meta
+                    .sprints
+                    .iter()
+                    .filter(|s| states.contains(&s.state.as_str()))
+                    .map(|s| V::Id(s.id))
+                    .collect())
+            }
             "currentuser" => {
                 if !matches!(
                     key,

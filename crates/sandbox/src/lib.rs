@@ -13,6 +13,7 @@
 //! `router(state)` is the whole HTTP surface; `serve` runs it on a listener until shutdown.
 //! State lives in SQLite (a file under `--data`, or memory); the clock is the sandbox's own.
 
+mod agile;
 mod api;
 pub mod clock;
 mod control;

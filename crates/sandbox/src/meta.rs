@@ -211,6 +211,19 @@ pub struct Version {
     pub release_date: Option<String>,
 }
 
+#[derive(Debug, Clone)]
+pub struct Sprint {
+    pub id: i64,
+    pub name: String,
+    pub state: String,
+    pub start_date: Option<i64>,
+    pub end_date: Option<i64>,
+    pub complete_date: Option<i64>,
+    pub created_date: i64,
+    pub goal: String,
+    pub board_id: i64,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Meta {
     pub users: BTreeMap<String, User>,
@@ -225,6 +238,7 @@ pub struct Meta {
     pub projects: Vec<Project>,
     pub components: Vec<Component>,
     pub versions: Vec<Version>,
+    pub sprints: Vec<Sprint>,
 }
 
 fn json_ids(text: &str) -> Vec<i64> {
@@ -424,7 +438,29 @@ impl Meta {
                 })
             })?
             .collect::<Result<_, _>>()?;
+        let mut st = conn.prepare(
+            "SELECT id, name, state, start_date, end_date, complete_date, created_date, goal, board_id FROM sprints ORDER BY id",
+        )?;
+        m.sprints = st
+            .query_map([], |r| {
+                Ok(Sprint {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    state: r.get(2)?,
+                    start_date: r.get(3)?,
+                    end_date: r.get(4)?,
+                    complete_date: r.get(5)?,
+                    created_date: r.get(6)?,
+                    goal: r.get(7)?,
+                    board_id: r.get(8)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
         Ok(m)
+    }
+
+    pub fn sprint(&self, id: i64) -> Option<&Sprint> {
+        self.sprints.iter().find(|s| s.id == id)
     }
 
     pub fn user(&self, account_id: &str) -> Option<&User> {

@@ -70,6 +70,11 @@ pub fn reset(db: &mut Db, config: &Config, clock: &Clock, seed: &Seed) -> Result
         tx.execute(&format!("DELETE FROM {t}"), [])?;
     }
     tx.execute("UPDATE sqlite_sequence SET seq = 9999", [])?;
+    // Boards and sprints count from 1, as in Jira.
+    tx.execute(
+        "UPDATE sqlite_sequence SET seq = 0 WHERE name IN ('boards', 'sprints')",
+        [],
+    )?;
     defaults(&tx, config)?;
     let meta = Meta::load(&tx)?;
     match seed {

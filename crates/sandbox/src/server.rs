@@ -25,6 +25,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/rest/api/2", api::routes().layer(Extension(ApiVersion::V2)))
         .nest("/rest/api/latest", api::routes().layer(Extension(ApiVersion::V2)))
         .nest("/rest/api/3", api::routes().layer(Extension(ApiVersion::V3)))
+        .nest("/rest/agile/1.0", crate::agile::routes())
         .nest("/_sandbox", control::routes())
         .fallback(unknown_path)
         .method_not_allowed_fallback(wrong_method)

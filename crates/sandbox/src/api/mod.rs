@@ -40,6 +40,7 @@ pub struct Caller(pub User);
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(crate::agile::filter_routes())
         .route("/serverInfo", get(site::server_info))
         .route("/myself", get(site::myself))
         .route(

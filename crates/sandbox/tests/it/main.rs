@@ -1,5 +1,6 @@
 //! End-to-end tests: real HTTP against a sandbox on port 0.
 
+mod agile;
 mod control;
 mod errors;
 mod issues;
