@@ -718,6 +718,122 @@ fn demo(tx: &Connection, defaults_meta: &Meta, now: i64, n: u64, rich: bool) -> 
         };
         store::save_issue(tx, &issue)?;
     }
+    if rich {
+        agile_demo(tx, &meta, &mut rng, today, now)?;
+    }
+    Ok(())
+}
+
+/// Boards for SHOP (scrum) and OPS (kanban); SHOP's sprints: four closed two-week sprints, an
+/// active one and a future one, with finished work in the closed sprints and open work in the
+/// active and future ones, each move in the issue's history.
+fn agile_demo(tx: &Connection, meta: &Meta, rng: &mut StdRng, today: i64, now: i64) -> Result<(), ApiError> {
+    let admin = ADMIN_ID;
+    for (key, kind) in [("SHOP", "scrum"), ("OPS", "kanban")] {
+        let Some(p) = meta.projects.iter().find(|p| p.key == key) else {
+            continue;
+        };
+        tx.execute(
+            "INSERT INTO filters (name, jql, owner) VALUES (?1, ?2, ?3)",
+            params![
+                format!("Filter for {key} board"),
+                format!("project = {key} ORDER BY Rank ASC"),
+                admin
+            ],
+        )?;
+        let filter = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO boards (name, type, filter_id, project_id) VALUES (?1, ?2, ?3, ?4)",
+            params![format!("{key} board"), kind, filter, p.id],
+        )?;
+    }
+    let Some(shop) = meta.projects.iter().find(|p| p.key == "SHOP") else {
+        return Ok(());
+    };
+    let board: i64 = tx.query_row("SELECT id FROM boards WHERE project_id = ?1", [shop.id], |r| {
+        r.get(0)
+    })?;
+    let two_weeks = 14 * DAY;
+    let active_start = today - 3 * DAY + 9 * 3_600_000;
+    let mut sprints = Vec::new();
+    for n in 0..6i64 {
+        let start = active_start + (n - 4) * two_weeks;
+        let end = start + two_weeks - 16 * 3_600_000;
+        let (state, complete) = match n {
+            0..=3 => ("closed", Some(end)),
+            4 => ("active", None),
+            _ => ("future", None),
+        };
+        let (start, end) = if state == "future" {
+            (None, None)
+        } else {
+            (Some(start), Some(end))
+        };
+        tx.execute(
+            "INSERT INTO sprints (name, state, start_date, end_date, complete_date, created_date, goal, board_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![format!("SHOP Sprint {}", n + 1), state, start, end, complete, active_start + (n - 5) * two_weeks, "", board],
+        )?;
+        sprints.push((tx.last_insert_rowid(), state, start, end));
+    }
+    let field = meta
+        .fields
+        .iter()
+        .find(|f| f.kind == crate::meta::CustomKind::Sprint)
+        .map(|f| f.id.clone());
+    let Some(field) = field else { return Ok(()) };
+    let name = |id: i64| {
+        format!(
+            "SHOP Sprint {}",
+            sprints.iter().position(|s| s.0 == id).map(|i| i + 1).unwrap_or(0)
+        )
+    };
+    for mut issue in store::issues_in_projects(tx, &[shop.id])? {
+        let sub_or_epic = meta
+            .issue_type(issue.issue_type_id)
+            .is_none_or(|t| t.subtask || t.hierarchy_level > 0);
+        if sub_or_epic {
+            continue;
+        }
+        let done = meta.status_category_of(issue.status_id) == "done";
+        let resolved = issue.get("resolutiondate").as_i64();
+        let chosen = if done {
+            resolved.and_then(|r| {
+                sprints
+                    .iter()
+                    .find(|s| s.1 == "closed" && s.2.is_some_and(|a| a <= r) && s.3.is_some_and(|b| r <= b))
+            })
+        } else {
+            match rng.gen_range(0..100) {
+                0..=49 => sprints.iter().find(|s| s.1 == "active"),
+                50..=64 => sprints.iter().find(|s| s.1 == "future"),
+                _ => None,
+            }
+        };
+        let Some(&(sid, _, start, _)) = chosen else {
+            continue;
+        };
+        let at = start
+            .map(|s| (s - DAY).max(issue.created + 60_000))
+            .unwrap_or(issue.created + 60_000)
+            .min(now);
+        issue.fields.insert(field.clone(), json!([sid]));
+        store::save_issue(tx, &issue)?;
+        store::add_history(
+            tx,
+            issue.id,
+            Some(admin),
+            at,
+            &[ChangeItem {
+                field: "Sprint".into(),
+                fieldtype: "custom".into(),
+                field_id: Some(field.clone()),
+                from: None,
+                from_string: None,
+                to: Some(sid.to_string()),
+                to_string: Some(name(sid)),
+            }],
+        )?;
+    }
     Ok(())
 }
 

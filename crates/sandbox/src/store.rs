@@ -198,7 +198,7 @@ pub fn histories(
     )?;
     let heads: Vec<(i64, Option<String>, i64)> = conn
         .prepare_cached(
-            "SELECT id, author, created FROM histories WHERE issue_id = ?1 ORDER BY id LIMIT ?2 OFFSET ?3",
+            "SELECT id, author, created FROM histories WHERE issue_id = ?1 ORDER BY created, id LIMIT ?2 OFFSET ?3",
         )?
         .query_map(params![issue_id, max, start], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))

@@ -347,3 +347,44 @@ async fn rank_places_issues_before_or_after_another_without_renumbering() {
         .await;
     assert_jira_error(s, &e, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn the_demo_site_has_boards_and_sprints_with_history() {
+    let sb = Sb::start(Seed::Demo).await;
+    let (_, boards) = sb.get("/rest/agile/1.0/board").await;
+    assert_eq!(boards["total"], 2);
+    let shop = boards["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["type"] == "scrum")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (_, sprints) = sb.get(&format!("/rest/agile/1.0/board/{shop}/sprint")).await;
+    let states: Vec<&str> = sprints["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        states,
+        vec!["closed", "closed", "closed", "closed", "active", "future"]
+    );
+    let active = jql(&sb, "sprint in openSprints() AND statusCategory != Done").await;
+    assert!(!active.is_empty());
+    let closed_open_work = jql(&sb, "sprint in closedSprints() AND statusCategory != Done").await;
+    assert!(
+        closed_open_work.is_empty(),
+        "closed sprints hold finished work only: {closed_open_work:?}"
+    );
+    let (_, log) = sb
+        .get(&format!("/rest/api/3/issue/{}/changelog", active[0]))
+        .await;
+    assert!(log["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|h| h["items"][0]["field"] == "Sprint"));
+}
