@@ -41,6 +41,13 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/sprint/{id}/issue", get(sprint_issues).post(move_to_sprint))
         .route("/backlog/issue", post(move_to_backlog))
+        .route("/board/{id}/epic", get(board_epics))
+        .route(
+            "/epic/none/issue",
+            get(issues_without_epic).post(remove_from_epic),
+        )
+        .route("/epic/{key}", get(get_epic))
+        .route("/epic/{key}/issue", get(epic_issues).post(move_to_epic))
         .route("/issue/rank", put(rank))
 }
 
@@ -1295,6 +1302,207 @@ async fn delete_sprint(
         Ok(())
     })?;
     reload_sprints(&mut db)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Epics: issues one level up the hierarchy; an issue's epic is its `parent`.
+
+fn epic_json(state: &AppState, meta: &Meta, i: &IssueRow) -> Value {
+    let done = meta.status_category_of(i.status_id) == "done";
+    json!({
+        "id": i.id,
+        "key": i.key,
+        "self": format!("{}/epic/{}", agile_url(state), i.id),
+        "name": i.get("summary"),
+        "summary": i.get("summary"),
+        "color": {"key": "color_1"},
+        "done": done,
+    })
+}
+
+fn visible_epic(db: &crate::Db, me: &User, key: &str) -> ApiResult<IssueRow> {
+    let i = visible_issue(db, me, key).map_err(|_| {
+        ApiError::not_found(format!(
+            "Epic '{key}' does not exist or you do not have permission to see it."
+        ))
+    })?;
+    if db
+        .meta
+        .issue_type(i.issue_type_id)
+        .is_none_or(|t| t.hierarchy_level != 1)
+    {
+        return Err(ApiError::not_found(format!("Issue '{key}' is not an epic.")));
+    }
+    Ok(i)
+}
+
+async fn get_epic(
+    State(state): State<AppState>,
+    c: MaybeCaller,
+    Path(key): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let me = caller(c)?;
+    let db = state.db();
+    let e = visible_epic(&db, &me, &key)?;
+    Ok(Json(epic_json(&state, &db.meta, &e)))
+}
+
+async fn board_epics(
+    State(state): State<AppState>,
+    c: MaybeCaller,
+    Path(id): Path<String>,
+    params: Params,
+) -> ApiResult<Json<Value>> {
+    let me = caller(c)?;
+    let (start, max) = params.page(50, 50)?;
+    let done_filter = params.bool("done")?;
+    let db = state.db();
+    let b = visible_board(&db.conn, &db.meta, &me, &id)?;
+    let epics: Vec<Value> = match b.project_id {
+        Some(p) => store::issues_in_projects(&db.conn, &[p])?
+            .iter()
+            .filter(|i| {
+                db.meta
+                    .issue_type(i.issue_type_id)
+                    .is_some_and(|t| t.hierarchy_level == 1)
+            })
+            .map(|i| epic_json(&state, &db.meta, i))
+            .filter(|e| done_filter.is_none_or(|d| e["done"] == d))
+            .collect(),
+        None => vec![],
+    };
+    let mut page = crate::render::page_of(
+        format!("{}/board/{}/epic", agile_url(&state), b.id),
+        start,
+        max,
+        epics,
+    );
+    if let Some(o) = page.as_object_mut() {
+        o.remove("self");
+        o.remove("nextPage");
+    }
+    Ok(Json(page))
+}
+
+async fn epic_issues(
+    State(state): State<AppState>,
+    c: MaybeCaller,
+    Path(key): Path<String>,
+    params: Params,
+) -> ApiResult<Json<Value>> {
+    let me = caller(c)?;
+    let db = state.db();
+    let e = visible_epic(&db, &me, &key)?;
+    let projects: Vec<i64> = db
+        .meta
+        .projects
+        .iter()
+        .filter(|p| db.meta.can_browse(&me, p))
+        .map(|p| p.id)
+        .collect();
+    let issues: Vec<IssueRow> = store::issues_in_projects(&db.conn, &projects)?
+        .into_iter()
+        .filter(|i| i.parent_id == Some(e.id))
+        .collect();
+    issues_page(
+        &state,
+        &db,
+        &me,
+        issues,
+        &params,
+        format!("{}/epic/{}/issue", agile_url(&state), e.id),
+    )
+}
+
+async fn issues_without_epic(
+    State(state): State<AppState>,
+    c: MaybeCaller,
+    params: Params,
+) -> ApiResult<Json<Value>> {
+    let me = caller(c)?;
+    let db = state.db();
+    let projects: Vec<i64> = db
+        .meta
+        .projects
+        .iter()
+        .filter(|p| db.meta.can_browse(&me, p))
+        .map(|p| p.id)
+        .collect();
+    let issues: Vec<IssueRow> = store::issues_in_projects(&db.conn, &projects)?
+        .into_iter()
+        .filter(|i| {
+            i.parent_id.is_none()
+                && db
+                    .meta
+                    .issue_type(i.issue_type_id)
+                    .is_some_and(|t| t.hierarchy_level == 0)
+        })
+        .collect();
+    issues_page(
+        &state,
+        &db,
+        &me,
+        issues,
+        &params,
+        format!("{}/epic/none/issue", agile_url(&state)),
+    )
+}
+
+/// Sets (or clears) the epic of standard issues, through the same path as an edit of `parent`.
+fn set_epic(state: &AppState, me: &User, keys: &[String], epic: Option<i64>) -> ApiResult<()> {
+    let now = state.clock().now_ms();
+    let mut db = state.db();
+    let issues = load_issues(&db, me, keys)?;
+    for i in &issues {
+        if db
+            .meta
+            .issue_type(i.issue_type_id)
+            .is_none_or(|t| t.hierarchy_level != 0)
+        {
+            return Err(ApiError::bad_request(format!(
+                "Issue '{}' cannot be in an epic: only standard issues can.",
+                i.key
+            )));
+        }
+    }
+    in_tx(&mut db, |tx, meta| {
+        for mut i in issues {
+            let changes = crate::api::issues::Changes {
+                values: Default::default(),
+                parent: Some(epic),
+                issue_type: None,
+            };
+            crate::api::issues::apply_changes(tx, meta, me, &mut i, changes, now, Vec::new())?;
+        }
+        Ok(())
+    })
+}
+
+async fn move_to_epic(
+    State(state): State<AppState>,
+    c: MaybeCaller,
+    Path(key): Path<String>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<StatusCode> {
+    let me = caller(c)?;
+    let keys = issue_list(object(&body)?)?;
+    let epic = {
+        let db = state.db();
+        visible_epic(&db, &me, &key)?.id
+    };
+    set_epic(&state, &me, &keys, Some(epic))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn remove_from_epic(
+    State(state): State<AppState>,
+    c: MaybeCaller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<StatusCode> {
+    let me = caller(c)?;
+    let keys = issue_list(object(&body)?)?;
+    set_epic(&state, &me, &keys, None)?;
     Ok(StatusCode::NO_CONTENT)
 }
 

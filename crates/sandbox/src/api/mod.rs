@@ -1,7 +1,7 @@
 //! Jira's REST API (`/rest/api/2`, `/rest/api/3`): one module per resource, merged here.
 
 mod comments;
-mod issues;
+pub(crate) mod issues;
 mod metadata;
 mod projects;
 mod site;

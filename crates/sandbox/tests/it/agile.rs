@@ -388,3 +388,46 @@ async fn the_demo_site_has_boards_and_sprints_with_history() {
         .iter()
         .any(|h| h["items"][0]["field"] == "Sprint"));
 }
+
+#[tokio::test]
+async fn epics_gather_issues_and_let_them_go() {
+    let sb = Sb::start(Seed::Empty).await;
+    let (b, ks) = board(&sb, 3).await;
+    let epic = sb.issue("AGL", "Checkout revamp", "Epic").await;
+    let (s, e) = sb.get(&format!("/rest/agile/1.0/epic/{epic}")).await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+    assert_eq!(e["name"], "Checkout revamp");
+    assert_eq!(e["done"], false);
+    let (s, _) = sb
+        .post(
+            &format!("/rest/agile/1.0/epic/{epic}/issue"),
+            json!({"issues": [ks[0], ks[1]]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, inside) = sb.get(&format!("/rest/agile/1.0/epic/{epic}/issue")).await;
+    assert_eq!(keys(&inside), vec![ks[0].clone(), ks[1].clone()]);
+    assert_eq!(
+        jql(&sb, &format!("parent = {epic} ORDER BY key ASC")).await,
+        vec![ks[0].clone(), ks[1].clone()]
+    );
+    let (_, none) = sb.get("/rest/agile/1.0/epic/none/issue").await;
+    assert_eq!(keys(&none), vec![ks[2].clone()]);
+    let (_, epics) = sb.get(&format!("/rest/agile/1.0/board/{b}/epic")).await;
+    assert_eq!(epics["values"][0]["key"], epic.as_str());
+    let (s, _) = sb
+        .post("/rest/agile/1.0/epic/none/issue", json!({"issues": [ks[0]]}))
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, inside) = sb.get(&format!("/rest/agile/1.0/epic/{epic}/issue")).await;
+    assert_eq!(keys(&inside), vec![ks[1].clone()]);
+    let (s, e) = sb.get(&format!("/rest/agile/1.0/epic/{}", ks[2])).await;
+    assert_jira_error(s, &e, StatusCode::NOT_FOUND);
+    let (s, e) = sb
+        .post(
+            &format!("/rest/agile/1.0/epic/{epic}/issue"),
+            json!({"issues": [epic]}),
+        )
+        .await;
+    assert_jira_error(s, &e, StatusCode::BAD_REQUEST);
+}
