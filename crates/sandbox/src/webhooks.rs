@@ -241,6 +241,8 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
 /// Starts the delivery task; it ends when the sandbox's state is dropped.
 pub fn start(state: &AppState) {
     let weak: Weak<Inner> = Arc::downgrade(&state.0);
+    // reqwest is built without a TLS provider of its own; HTTPS receivers need one installed.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let http = match reqwest::Client::builder().timeout(SEND_TIMEOUT).build() {
         Ok(c) => c,
         Err(e) => {
@@ -571,22 +573,25 @@ fn check_jql(meta: &Meta, me: &User, jql: &str, now: i64, field: &str) -> ApiRes
         })
 }
 
-/// Reads an admin webhook body; `None` fields keep what `old` had.
+/// An admin webhook as a request gives it; `secret: None` keeps the stored one.
+struct AdminInput {
+    name: String,
+    url: String,
+    events: Vec<String>,
+    jql: Option<String>,
+    enabled: bool,
+    exclude: bool,
+    secret: Option<Option<String>>,
+}
+
+/// Reads an admin webhook body; absent fields keep what `old` had.
 fn admin_input(
     meta: &Meta,
     me: &User,
     now: i64,
     body: &Value,
     old: Option<&HookRow>,
-) -> ApiResult<(
-    String,
-    String,
-    Vec<String>,
-    Option<String>,
-    bool,
-    bool,
-    Option<Option<String>>,
-)> {
+) -> ApiResult<AdminInput> {
     let o = crate::api::object(body)?;
     let s = |k: &str| o.get(k).and_then(Value::as_str).map(str::to_string);
     let name = s("name")
@@ -640,7 +645,15 @@ fn admin_input(
         Some(Value::String(s)) => Some(Some(s.clone()).filter(|s| !s.is_empty())),
         Some(_) => return Err(ApiError::field("secret", "'secret' must be a string.")),
     };
-    Ok((name, url, events, jql, enabled, exclude, secret))
+    Ok(AdminInput {
+        name,
+        url,
+        events,
+        jql,
+        enabled,
+        exclude,
+        secret,
+    })
 }
 
 async fn admin_list(State(state): State<AppState>, c: Option<Extension<Caller>>) -> ApiResult<Json<Value>> {
@@ -678,7 +691,15 @@ async fn admin_create(
     let me = site_admin(c)?;
     let now = state.clock().now_ms();
     let db = state.db();
-    let (name, url, events, jql, enabled, exclude, secret) = admin_input(&db.meta, &me, now, &body, None)?;
+    let AdminInput {
+        name,
+        url,
+        events,
+        jql,
+        enabled,
+        exclude,
+        secret,
+    } = admin_input(&db.meta, &me, now, &body, None)?;
     db.conn.execute(
         "INSERT INTO webhooks (kind, name, url, events, jql, secret, enabled, exclude_body, owner, updated) \
          VALUES ('admin', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -714,8 +735,15 @@ async fn admin_update(
     let old = hooks(&db.conn, "admin", Some(hid))?
         .pop()
         .ok_or_else(|| ApiError::not_found(format!("No webhook with id {id}.")))?;
-    let (name, url, events, jql, enabled, exclude, secret) =
-        admin_input(&db.meta, &me, now, &body, Some(&old))?;
+    let AdminInput {
+        name,
+        url,
+        events,
+        jql,
+        enabled,
+        exclude,
+        secret,
+    } = admin_input(&db.meta, &me, now, &body, Some(&old))?;
     db.conn.execute(
         "UPDATE webhooks SET name = ?2, url = ?3, events = ?4, jql = ?5, enabled = ?6, exclude_body = ?7, owner = ?8, updated = ?9 WHERE id = ?1",
         params![hid, name, url, serde_json::to_string(&events)?, jql, enabled, exclude, me.account_id, now],
@@ -887,6 +915,7 @@ async fn dynamic_list(
         .map(|h| {
             json!({
                 "id": h.id,
+                "url": h.url,
                 "jqlFilter": h.jql.clone().unwrap_or_default(),
                 "events": h.events,
                 "expirationDate": h.expires,
