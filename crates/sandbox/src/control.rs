@@ -58,9 +58,25 @@ pub fn routes() -> Router<AppState> {
         .route("/clock/advance", post(advance_clock))
         .route("/requests", get(list_requests).delete(clear_requests))
         .route("/projects/{key}/permissions", put(set_permissions))
+        .route(
+            "/faults",
+            get(crate::faults::get_faults)
+                .put(crate::faults::put_faults)
+                .delete(crate::faults::clear_faults),
+        )
+        .route(
+            "/limits",
+            get(crate::limits::get_limits)
+                .put(crate::limits::put_limits)
+                .delete(crate::limits::reset_limits),
+        )
+        .route(
+            "/webhooks",
+            get(crate::webhooks::get_misbehaviour).put(crate::webhooks::set_misbehaviour),
+        )
 }
 
-fn admin(caller: Option<axum::Extension<Caller>>) -> ApiResult<Caller> {
+pub(crate) fn admin(caller: Option<axum::Extension<Caller>>) -> ApiResult<Caller> {
     match caller {
         Some(axum::Extension(c)) if c.0.site_admin => Ok(c),
         Some(_) => Err(ApiError::forbidden(

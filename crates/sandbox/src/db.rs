@@ -9,6 +9,7 @@ use rusqlite::Connection;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_core.sql"),
     include_str!("migrations/0002_agile.sql"),
+    include_str!("migrations/0003_hostile.sql"),
 ];
 
 pub fn open(path: Option<&Path>) -> rusqlite::Result<Connection> {
@@ -41,6 +42,9 @@ pub const TABLES: &[&str] = &[
     "sprints",
     "boards",
     "filters",
+    "webhook_deliveries",
+    "webhook_outbox",
+    "webhooks",
     "changelog_items",
     "histories",
     "issue_properties",

@@ -20,9 +20,11 @@ mod control;
 mod db;
 pub mod error;
 mod extract;
+mod faults;
 mod fields;
 mod jql_eval;
 mod jql_time;
+mod limits;
 mod meta;
 mod render;
 mod search;
@@ -30,6 +32,7 @@ mod seed;
 mod server;
 mod store;
 mod tls;
+mod webhooks;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -145,6 +148,9 @@ pub(crate) struct Inner {
     pub config: Config,
     pub base_url: Mutex<String>,
     pub requests: Mutex<control::RequestLog>,
+    pub faults: faults::Faults,
+    pub limits: limits::Limits,
+    pub webhooks: webhooks::Webhooks,
 }
 
 /// Shared state of one sandbox: cheap to clone.
@@ -188,6 +194,9 @@ impl AppState {
             config,
             base_url: Mutex::new(String::new()),
             requests: Mutex::new(control::RequestLog::default()),
+            faults: faults::Faults::default(),
+            limits: limits::Limits::default(),
+            webhooks: webhooks::Webhooks::default(),
         })))
     }
 

@@ -21,14 +21,40 @@ use crate::{control, AppState, Config, Mode};
 
 /// The whole HTTP surface of a sandbox.
 pub fn router(state: AppState) -> Router {
+    // Rate limits run after routing: they count per endpoint template.
+    let limited = || {
+        api::routes().route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::limits::enforce,
+        ))
+    };
     Router::new()
-        .nest("/rest/api/2", api::routes().layer(Extension(ApiVersion::V2)))
-        .nest("/rest/api/latest", api::routes().layer(Extension(ApiVersion::V2)))
-        .nest("/rest/api/3", api::routes().layer(Extension(ApiVersion::V3)))
-        .nest("/rest/agile/1.0", crate::agile::routes())
+        .nest("/rest/api/2", limited().layer(Extension(ApiVersion::V2)))
+        .nest("/rest/api/latest", limited().layer(Extension(ApiVersion::V2)))
+        .nest("/rest/api/3", limited().layer(Extension(ApiVersion::V3)))
+        .nest("/rest/webhooks/1.0", crate::webhooks::admin_routes())
+        .nest(
+            "/rest/agile/1.0",
+            crate::agile::routes().route_layer(middleware::from_fn_with_state(
+                state.clone(),
+                crate::limits::enforce,
+            )),
+        )
         .nest("/_sandbox", control::routes())
         .fallback(unknown_path)
         .method_not_allowed_fallback(wrong_method)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::webhooks::scope,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::webhooks::nudge,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::faults::apply,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             authenticate_and_log,
@@ -275,6 +301,7 @@ pub async fn spawn(config: Config) -> std::io::Result<RunningSandbox> {
     let scheme = if tls { "https" } else { "http" };
     let url = format!("{scheme}://{host}:{}", addr.port());
     state.set_base_url(url.clone());
+    crate::webhooks::start(&state);
     let (stop, stopped) = oneshot::channel::<()>();
     let shutdown = async move {
         let _ = stopped.await;

@@ -97,9 +97,10 @@ pub async fn create(
     let now = state.clock().now_ms();
     let mut db = state.db();
     let issue = visible_issue(&db, &me, &key)?;
-    let id = in_tx(&mut db, |tx, _| {
+    let id = in_tx(&mut db, |tx, meta| {
         let id = store::insert_comment(tx, issue.id, &me.account_id, &stored, visibility.as_ref(), now)?;
         store::touch_issue(tx, issue.id, now)?;
+        notify(tx, meta, &me, issue.id, id, "created", now)?;
         Ok(id)
     })?;
     let row = store::comment(&db.conn, issue.id, id)?
@@ -158,9 +159,10 @@ pub async fn update(
     if o.contains_key("visibility") {
         row.visibility = visibility_in(o.get("visibility"))?;
     }
-    in_tx(&mut db, |tx, _| {
+    in_tx(&mut db, |tx, meta| {
         store::update_comment(tx, &row)?;
         store::touch_issue(tx, issue.id, now)?;
+        notify(tx, meta, &me, issue.id, row.id, "updated", now)?;
         Ok(())
     })?;
     let base = state.base_url();
@@ -185,10 +187,41 @@ pub async fn delete(
             "You do not have the permission to delete this comment.",
         ));
     }
-    in_tx(&mut db, |tx, _| {
+    in_tx(&mut db, |tx, meta| {
+        let issue = store::issue_by_id(tx, issue.id)?.ok_or_else(ApiError::issue_not_found)?;
+        crate::webhooks::enqueue(
+            tx,
+            meta,
+            &me,
+            &issue,
+            crate::webhooks::Event::Comment("deleted", &row),
+            now,
+        )?;
         store::delete_comment(tx, row.id)?;
         store::touch_issue(tx, issue.id, now)?;
         Ok(())
     })?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Queues a comment event with the issue and comment as they stand in the transaction.
+fn notify(
+    tx: &rusqlite::Connection,
+    meta: &crate::meta::Meta,
+    me: &crate::meta::User,
+    issue_id: i64,
+    comment_id: i64,
+    kind: &'static str,
+    now: i64,
+) -> crate::error::ApiResult<()> {
+    let issue = store::issue_by_id(tx, issue_id)?.ok_or_else(ApiError::issue_not_found)?;
+    let row = store::comment(tx, issue_id, comment_id)?.ok_or_else(ApiError::issue_not_found)?;
+    crate::webhooks::enqueue(
+        tx,
+        meta,
+        me,
+        &issue,
+        crate::webhooks::Event::Comment(kind, &row),
+        now,
+    )
 }

@@ -721,6 +721,7 @@ pub fn create_in(
             store::set_property(tx, issue.id, key, &value)?;
         }
     }
+    crate::webhooks::enqueue(tx, meta, user, &issue, crate::webhooks::Event::IssueCreated, now)?;
     Ok(issue)
 }
 
@@ -824,6 +825,14 @@ pub fn apply_changes(
         issue.updated = now;
         store::save_issue(tx, issue)?;
         store::add_history(tx, issue.id, Some(&user.account_id), now, &items)?;
+        crate::webhooks::enqueue(
+            tx,
+            meta,
+            user,
+            issue,
+            crate::webhooks::Event::IssueUpdated(&items),
+            now,
+        )?;
     }
     Ok(items)
 }
@@ -911,9 +920,10 @@ pub async fn delete(
 ) -> ApiResult<StatusCode> {
     let me = caller(c)?;
     let delete_subtasks = params.bool("deleteSubtasks")?.unwrap_or(false);
+    let now = state.clock().now_ms();
     let mut db = state.db();
     let issue = visible_issue(&db, &me, &key)?;
-    in_tx(&mut db, |tx, _| {
+    in_tx(&mut db, |tx, meta| {
         let subs = store::subtasks(tx, issue.id)?;
         if !subs.is_empty() && !delete_subtasks {
             return Err(ApiError::bad_request(format!(
@@ -922,8 +932,10 @@ pub async fn delete(
             )));
         }
         for s in subs {
+            crate::webhooks::enqueue(tx, meta, &me, &s, crate::webhooks::Event::IssueDeleted, now)?;
             store::delete_issue(tx, s.id)?;
         }
+        crate::webhooks::enqueue(tx, meta, &me, &issue, crate::webhooks::Event::IssueDeleted, now)?;
         store::delete_issue(tx, issue.id)?;
         Ok(())
     })?;

@@ -16,7 +16,7 @@ use crate::render::Ctx;
 use crate::store::{self, IssueRow};
 use crate::{AppState, Db};
 
-pub use issues::render_issue;
+pub use issues::{comment_json, render_issue};
 
 /// Which REST version a request came through: v2 shows rich text as wiki markup, v3 as ADF.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,6 +150,7 @@ pub fn routes() -> Router<AppState> {
             "/search",
             get(crate::search::legacy_search).post(crate::search::legacy_search),
         )
+        .merge(crate::webhooks::api_routes())
 }
 
 /// The caller, or a 401 if the request came without credentials.

@@ -3,10 +3,13 @@
 mod agile;
 mod control;
 mod errors;
+mod faults;
 mod issues;
+mod limits;
 mod openapi;
 mod projects;
 mod search;
 mod site;
 mod support;
+mod webhooks;
 mod workflow;

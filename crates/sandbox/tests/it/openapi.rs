@@ -293,11 +293,42 @@ async fn responses_match_the_official_openapi_document() {
                 json!({"fields": {"project": {"key": "SHOP"}, "summary": "s", "issuetype": {"name": "Task"}}}),
             ),
         ),
+        (
+            "post",
+            "/rest/api/3/webhook".into(),
+            "/rest/api/3/webhook",
+            "200",
+            Some(
+                json!({"url": "http://127.0.0.1:9/hook", "webhooks": [{"events": ["jira:issue_created"], "jqlFilter": "project = SHOP"}]}),
+            ),
+        ),
+        (
+            "get",
+            "/rest/api/3/webhook".into(),
+            "/rest/api/3/webhook",
+            "200",
+            None,
+        ),
+        (
+            "put",
+            "/rest/api/3/webhook/refresh".into(),
+            "/rest/api/3/webhook/refresh",
+            "200",
+            Some(json!({"webhookIds": [1]})),
+        ),
+        (
+            "get",
+            "/rest/api/3/webhook/failed".into(),
+            "/rest/api/3/webhook/failed",
+            "200",
+            None,
+        ),
     ];
     let mut failures = Vec::new();
     for (method, url, template, status, body) in cases {
         let (s, got) = match method {
             "get" => sb.get(&url).await,
+            "put" => sb.put(&url, body.unwrap()).await,
             _ => sb.post(&url, body.unwrap()).await,
         };
         assert_eq!(s.as_str(), status, "{method} {url}: {got}");
