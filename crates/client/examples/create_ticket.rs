@@ -11,7 +11,13 @@ use jirakit::{Auth, Client};
 use jirakit_adf::Doc;
 
 /// Files a bug in `project` under an idempotency key, so a rerun finds the same ticket.
-pub async fn run(jira: &Client, project: &str, summary: &str, details: &str, key: &str) -> anyhow::Result<CreatedIssue> {
+pub async fn run(
+    jira: &Client,
+    project: &str,
+    summary: &str,
+    details: &str,
+    key: &str,
+) -> anyhow::Result<CreatedIssue> {
     let body = Doc::from_markdown(&format!("Reported automatically.\n\n{details}"));
     Ok(jira
         .issues()
@@ -26,7 +32,11 @@ pub async fn run(jira: &Client, project: &str, summary: &str, details: &str, key
 
 pub fn client_from_env() -> anyhow::Result<Client> {
     let base = std::env::var("JIRA_BASE_URL").map_err(|_| anyhow::anyhow!("set JIRA_BASE_URL"))?;
-    let auth = match (std::env::var("JIRA_PAT"), std::env::var("JIRA_EMAIL"), std::env::var("JIRA_API_TOKEN")) {
+    let auth = match (
+        std::env::var("JIRA_PAT"),
+        std::env::var("JIRA_EMAIL"),
+        std::env::var("JIRA_API_TOKEN"),
+    ) {
         (Ok(pat), _, _) => Auth::bearer(pat),
         (_, Ok(email), Ok(token)) => Auth::basic(email, token),
         _ => anyhow::bail!("set JIRA_EMAIL and JIRA_API_TOKEN (Cloud) or JIRA_PAT (Data Center)"),
@@ -41,7 +51,14 @@ async fn main() -> anyhow::Result<()> {
         anyhow::bail!("usage: create_ticket PROJECT SUMMARY IDEMPOTENCY_KEY");
     };
     let jira = client_from_env()?;
-    let created = run(&jira, project, summary, "Filed by the create_ticket example.", key).await?;
+    let created = run(
+        &jira,
+        project,
+        summary,
+        "Filed by the create_ticket example.",
+        key,
+    )
+    .await?;
     println!("{}", created.key);
     Ok(())
 }

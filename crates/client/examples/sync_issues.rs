@@ -36,8 +36,17 @@ pub async fn run(jira: &Client, jql: &str) -> anyhow::Result<Vec<Record>> {
                 .and_then(|p| issue.fields.get(p.as_str()))
                 .and_then(|v| v.as_f64()),
             summary: issue.fields.summary.clone().unwrap_or_default(),
-            status: issue.fields.status.as_ref().map(|s| s.name.clone()).unwrap_or_default(),
-            assignee: issue.fields.assignee.as_ref().and_then(|u| u.display_name.clone()),
+            status: issue
+                .fields
+                .status
+                .as_ref()
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
+            assignee: issue
+                .fields
+                .assignee
+                .as_ref()
+                .and_then(|u| u.display_name.clone()),
             updated: issue.fields.updated.clone(),
         })
         .try_collect()
@@ -47,7 +56,11 @@ pub async fn run(jira: &Client, jql: &str) -> anyhow::Result<Vec<Record>> {
 
 fn client_from_env() -> anyhow::Result<Client> {
     let base = std::env::var("JIRA_BASE_URL").map_err(|_| anyhow::anyhow!("set JIRA_BASE_URL"))?;
-    let auth = match (std::env::var("JIRA_PAT"), std::env::var("JIRA_EMAIL"), std::env::var("JIRA_API_TOKEN")) {
+    let auth = match (
+        std::env::var("JIRA_PAT"),
+        std::env::var("JIRA_EMAIL"),
+        std::env::var("JIRA_API_TOKEN"),
+    ) {
         (Ok(pat), _, _) => Auth::bearer(pat),
         (_, Ok(email), Ok(token)) => Auth::basic(email, token),
         _ => anyhow::bail!("set JIRA_EMAIL and JIRA_API_TOKEN (Cloud) or JIRA_PAT (Data Center)"),
@@ -57,7 +70,9 @@ fn client_from_env() -> anyhow::Result<Client> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let jql = std::env::args().nth(1).unwrap_or_else(|| "updated >= -7d ORDER BY key".into());
+    let jql = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "updated >= -7d ORDER BY key".into());
     let jira = client_from_env()?;
     for r in run(&jira, &jql).await? {
         println!(

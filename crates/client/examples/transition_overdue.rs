@@ -21,13 +21,21 @@ pub async fn run(jira: &Client, project: &str, status: &str) -> anyhow::Result<R
     let q = Jql::field("project")
         .eq(project)
         .and(Jql::field("duedate").lt(call("now")))
-        .and(Jql::field("statusCategory").not_eq("Done"))
-        .and(Jql::field("status").not_eq(status));
+        .and(Jql::field("statusCategory").not_eq("Done"));
     // Collect keys first: moving issues while paging through the same query would shift pages.
     let keys: Vec<String> = jira
         .search_jql(&q)
         .fields(["status"])
         .into_stream()
+        // Already there: nothing to do (and JQL would refuse a status name the site lacks).
+        .try_filter(|i| {
+            let there = i
+                .fields
+                .status
+                .as_ref()
+                .is_some_and(|s| s.name.eq_ignore_ascii_case(status));
+            std::future::ready(!there)
+        })
         .map_ok(|i| i.key_or_id().to_owned())
         .try_collect()
         .await?;
@@ -44,7 +52,11 @@ pub async fn run(jira: &Client, project: &str, status: &str) -> anyhow::Result<R
 
 fn client_from_env() -> anyhow::Result<Client> {
     let base = std::env::var("JIRA_BASE_URL").map_err(|_| anyhow::anyhow!("set JIRA_BASE_URL"))?;
-    let auth = match (std::env::var("JIRA_PAT"), std::env::var("JIRA_EMAIL"), std::env::var("JIRA_API_TOKEN")) {
+    let auth = match (
+        std::env::var("JIRA_PAT"),
+        std::env::var("JIRA_EMAIL"),
+        std::env::var("JIRA_API_TOKEN"),
+    ) {
         (Ok(pat), _, _) => Auth::bearer(pat),
         (_, Ok(email), Ok(token)) => Auth::basic(email, token),
         _ => anyhow::bail!("set JIRA_EMAIL and JIRA_API_TOKEN (Cloud) or JIRA_PAT (Data Center)"),

@@ -189,7 +189,9 @@ mod tests {
                 // Let concurrent callers pile up behind this refresh.
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 let mut t = Token::new(format!("access-{n}"), Some(self.life));
-                let prev_refresh = previous.and_then(|p| p.refresh.as_ref()).map(|r| r.expose_secret().to_owned());
+                let prev_refresh = previous
+                    .and_then(|p| p.refresh.as_ref())
+                    .map(|r| r.expose_secret().to_owned());
                 t.refresh = Some(SecretString::from(format!("refresh-{n}-after-{prev_refresh:?}")));
                 Ok(t)
             })
@@ -201,7 +203,11 @@ mod tests {
     impl TokenStore for Saved {
         fn save<'a>(&'a self, token: &'a Token) -> BoxFuture<'a, Result<(), Error>> {
             Box::pin(async move {
-                let r = token.refresh.as_ref().map(|r| r.expose_secret().to_owned()).unwrap_or_default();
+                let r = token
+                    .refresh
+                    .as_ref()
+                    .map(|r| r.expose_secret().to_owned())
+                    .unwrap_or_default();
                 self.0.lock().unwrap().push(r);
                 Ok(())
             })

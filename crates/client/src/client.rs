@@ -56,7 +56,10 @@ impl Deployment {
             Some(DeploymentType::Cloud) => DeploymentKind::Cloud,
             _ => DeploymentKind::DataCenter,
         };
-        Deployment { kind, info: Some(info) }
+        Deployment {
+            kind,
+            info: Some(info),
+        }
     }
 
     /// `/rest/api/3` on Cloud, `/rest/api/2` on Data Center.
@@ -145,9 +148,13 @@ impl ClientBuilder {
             .connect_timeout(self.connect_timeout)
             .timeout(self.timeout.unwrap_or(Duration::from_secs(60)));
         if let Some(p) = &self.proxy {
-            http = http.proxy(reqwest::Proxy::all(p).map_err(|e| Error::Config(format!("proxy: {}", e.without_url())))?);
+            http = http.proxy(
+                reqwest::Proxy::all(p).map_err(|e| Error::Config(format!("proxy: {}", e.without_url())))?,
+            );
         }
-        let http = http.build().map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
+        let http = http
+            .build()
+            .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
         let deployment = OnceCell::new();
         if let Some(d) = self.deployment {
             let _ = deployment.set(d);
@@ -340,9 +347,7 @@ impl Client {
                 rb = rb.query(&req.query);
             }
             if let Some(body) = &req.body {
-                rb = rb
-                    .header("Content-Type", "application/json")
-                    .body(body.clone());
+                rb = rb.header("Content-Type", "application/json").body(body.clone());
             }
             let mut used_token = None;
             rb = match &inner.auth {
@@ -377,7 +382,11 @@ impl Client {
                 Err(e) => {
                     let e = e.without_url();
                     let ambiguous = !e.is_connect();
-                    let outcome = if ambiguous { Outcome::Ambiguous } else { Outcome::Connect };
+                    let outcome = if ambiguous {
+                        Outcome::Ambiguous
+                    } else {
+                        Outcome::Connect
+                    };
                     let action = decide(&inner.retry, &outcome, attempt, req.idempotent, rand::random());
                     tracing::debug!(attempt, ?action, error = %e, "request failed");
                     if let RetryAction::RetryAfter(d) = action {
@@ -387,7 +396,11 @@ impl Client {
                     return Err(Error::Network {
                         method: req.method.to_string(),
                         path: req.path.clone(),
-                        message: if e.is_timeout() { "timed out".into() } else { e.to_string() },
+                        message: if e.is_timeout() {
+                            "timed out".into()
+                        } else {
+                            e.to_string()
+                        },
                         ambiguous,
                         source: Some(e),
                     });
@@ -413,7 +426,9 @@ impl Client {
             if status == 401 && !forced_refresh {
                 if let (Auth::Provider(src), Some(stale)) = (&inner.auth, &used_token) {
                     // A scope mismatch will not be cured by a new token.
-                    let scope = String::from_utf8_lossy(&body).to_ascii_lowercase().contains("scope");
+                    let scope = String::from_utf8_lossy(&body)
+                        .to_ascii_lowercase()
+                        .contains("scope");
                     if !scope {
                         forced_refresh = true;
                         src.invalidate(stale).await?;
@@ -469,8 +484,12 @@ mod tests {
 
     #[test]
     fn deployment_comes_from_server_info_not_the_host() {
-        let cloud: ServerInfo = serde_json::from_value(json!({"deploymentType": "Cloud", "baseUrl": "http://localhost"})).unwrap();
-        let dc: ServerInfo = serde_json::from_value(json!({"deploymentType": "Server", "baseUrl": "https://x.atlassian.net"})).unwrap();
+        let cloud: ServerInfo =
+            serde_json::from_value(json!({"deploymentType": "Cloud", "baseUrl": "http://localhost"}))
+                .unwrap();
+        let dc: ServerInfo =
+            serde_json::from_value(json!({"deploymentType": "Server", "baseUrl": "https://x.atlassian.net"}))
+                .unwrap();
         assert_eq!(Deployment::from_server_info(cloud).api_root(), "/rest/api/3");
         assert_eq!(Deployment::from_server_info(dc).api_root(), "/rest/api/2");
     }
@@ -479,7 +498,10 @@ mod tests {
     fn writes_are_attributed_to_their_issue() {
         let r = |m, p: &str| Req::new(m, p).issue_written().map(str::to_owned);
         assert_eq!(r(Method::PUT, "/rest/api/3/issue/A-1"), Some("A-1".into()));
-        assert_eq!(r(Method::POST, "/rest/api/3/issue/A-1/comment"), Some("A-1".into()));
+        assert_eq!(
+            r(Method::POST, "/rest/api/3/issue/A-1/comment"),
+            Some("A-1".into())
+        );
         assert_eq!(r(Method::GET, "/rest/api/3/issue/A-1"), None);
         assert_eq!(r(Method::POST, "/rest/api/3/issue"), None);
         assert_eq!(r(Method::POST, "/rest/api/3/issue/bulk"), None);
@@ -493,7 +515,9 @@ mod tests {
 
     #[test]
     fn credentials_in_the_base_url_are_refused() {
-        let e = Client::builder("https://me:secret@example.com").build().unwrap_err();
+        let e = Client::builder("https://me:secret@example.com")
+            .build()
+            .unwrap_err();
         assert!(!e.to_string().contains("secret@"), "{e}");
     }
 

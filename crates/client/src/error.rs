@@ -35,7 +35,11 @@ impl RateLimit {
             let n = name.as_str();
             let known = matches!(
                 n,
-                "ratelimit-reason" | "x-ratelimit-reset" | "x-ratelimit-limit" | "x-ratelimit-remaining" | "x-ratelimit-nearlimit"
+                "ratelimit-reason"
+                    | "x-ratelimit-reset"
+                    | "x-ratelimit-limit"
+                    | "x-ratelimit-remaining"
+                    | "x-ratelimit-nearlimit"
             );
             if !known && (n.contains("ratelimit") || n.contains("retry-after")) && n != "retry-after" {
                 if let Ok(v) = value.to_str() {
@@ -205,7 +209,9 @@ impl Error {
 
     /// Jira's `errorMessages`.
     pub fn error_messages(&self) -> &[String] {
-        self.api().map(|e| e.body.error_messages.as_slice()).unwrap_or(&[])
+        self.api()
+            .map(|e| e.body.error_messages.as_slice())
+            .unwrap_or(&[])
     }
 
     /// Jira's per-field `errors`.
@@ -270,7 +276,10 @@ mod tests {
 
     #[test]
     fn display_names_the_call_jiras_reasons_and_the_request_id() {
-        let e = api(400, r#"{"errorMessages":["bad"],"errors":{"summary":"required"}}"#);
+        let e = api(
+            400,
+            r#"{"errorMessages":["bad"],"errors":{"summary":"required"}}"#,
+        );
         assert_eq!(
             e.to_string(),
             "POST /rest/api/3/issue answered 400: bad; summary: required (request id abc123)"
@@ -295,8 +304,13 @@ mod tests {
             a: Vec<u32>,
         }
         let e = decode::<T>("GET /x", br#"{"a":[1,"two"]}"#).unwrap_err();
-        assert!(e.to_string().starts_with("GET /x: cannot decode the response at `a[1]`"), "{e}");
-        let e = decode_value::<Vec<T>>("GET /y", "issues", serde_json::json!([{"a": [1]}, {"a": "x"}])).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("GET /x: cannot decode the response at `a[1]`"),
+            "{e}"
+        );
+        let e = decode_value::<Vec<T>>("GET /y", "issues", serde_json::json!([{"a": [1]}, {"a": "x"}]))
+            .unwrap_err();
         assert!(e.to_string().contains("`issues[1].a`"), "{e}");
     }
 
@@ -306,11 +320,20 @@ mod tests {
         h.insert("retry-after", "5".parse().unwrap());
         h.insert("ratelimit-reason", "jira-burst-based".parse().unwrap());
         h.insert("x-ratelimit-nearlimit", "true".parse().unwrap());
-        h.insert("beta-ratelimit", "\"global-app-quota\";r=1;t=600".parse().unwrap());
+        h.insert(
+            "beta-ratelimit",
+            "\"global-app-quota\";r=1;t=600".parse().unwrap(),
+        );
         let rl = RateLimit::from_headers(&h);
         assert_eq!(rl.retry_after, Some(Duration::from_secs(5)));
         assert_eq!(rl.reason.as_deref(), Some("jira-burst-based"));
         assert!(rl.near_limit);
-        assert_eq!(rl.other, vec![("beta-ratelimit".to_owned(), "\"global-app-quota\";r=1;t=600".to_owned())]);
+        assert_eq!(
+            rl.other,
+            vec![(
+                "beta-ratelimit".to_owned(),
+                "\"global-app-quota\";r=1;t=600".to_owned()
+            )]
+        );
     }
 }

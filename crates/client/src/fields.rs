@@ -34,7 +34,11 @@ impl FieldCatalog {
         if let Some(f) = self.fields.iter().find(|f| f.id.as_str() == name) {
             return Ok(f.id.clone());
         }
-        let by_name: Vec<&Field> = self.fields.iter().filter(|f| f.name.eq_ignore_ascii_case(name)).collect();
+        let by_name: Vec<&Field> = self
+            .fields
+            .iter()
+            .filter(|f| f.name.eq_ignore_ascii_case(name))
+            .collect();
         let hits = if by_name.is_empty() {
             self.fields
                 .iter()
@@ -130,7 +134,10 @@ mod tests {
         let c = catalog();
         assert_eq!(c.resolve("Story Points").unwrap().as_str(), "customfield_10016");
         assert_eq!(c.resolve("story points").unwrap().as_str(), "customfield_10016");
-        assert_eq!(c.resolve("customfield_10016").unwrap().as_str(), "customfield_10016");
+        assert_eq!(
+            c.resolve("customfield_10016").unwrap().as_str(),
+            "customfield_10016"
+        );
         assert_eq!(c.resolve("cf[10016]").unwrap().as_str(), "customfield_10016");
         assert_eq!(c.resolve("summary").unwrap().as_str(), "summary");
     }

@@ -106,7 +106,12 @@ impl IdempotentCreate {
 
     /// Creates the issue, or finds the one an earlier attempt created.
     pub async fn send(self) -> Result<CreatedIssue, Error> {
-        if self.key.is_empty() || !self.key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        if self.key.is_empty()
+            || !self
+                .key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
             return Err(Error::Config(format!(
                 "idempotency key {:?}: use letters, digits, '-' and '_'",
                 self.key
@@ -141,7 +146,12 @@ impl IdempotentCreate {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let err = match client.request(reqwest::Method::POST, path.clone()).json(&body).send_json::<CreatedIssue>().await {
+            let err = match client
+                .request(reqwest::Method::POST, path.clone())
+                .json(&body)
+                .send_json::<CreatedIssue>()
+                .await
+            {
                 Ok(created) => return Ok(created),
                 Err(e) if is_ambiguous(&e) => e,
                 Err(e) => return Err(e),
@@ -194,7 +204,9 @@ impl IdempotentCreate {
                     // Not returned inline (older servers): ask for it.
                     None => client.issues().property(issue.id.as_str(), PROPERTY).await?,
                 };
-                if proof.as_ref().and_then(|p| p.get("key")).and_then(Value::as_str) == Some(self.key.as_str()) {
+                if proof.as_ref().and_then(|p| p.get("key")).and_then(Value::as_str)
+                    == Some(self.key.as_str())
+                {
                     let key = issue.key.clone().unwrap_or_else(|| issue.id.0.clone().into());
                     return Ok(Some(CreatedIssue {
                         id: issue.id,

@@ -11,7 +11,11 @@ use crate::client::{Client, Req};
 use crate::page::{PageStyle, Pager};
 use crate::Error;
 
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 /// One path segment, escaped.
 pub(crate) fn seg(s: &str) -> String {
@@ -49,7 +53,10 @@ impl FieldValue {
 }
 
 /// Resolves names to ids and renders values for this deployment.
-async fn render_fields(client: &Client, fields: &[(String, FieldValue)]) -> Result<Map<String, Value>, Error> {
+async fn render_fields(
+    client: &Client,
+    fields: &[(String, FieldValue)],
+) -> Result<Map<String, Value>, Error> {
     let adf = client.deployment().await?.uses_adf();
     let mut out = Map::new();
     if fields.is_empty() {
@@ -86,7 +93,12 @@ impl Issues {
     }
 
     /// `POST /issue`: a new issue in `project` of type `issue_type` (names or ids).
-    pub fn create(&self, project: impl Into<String>, issue_type: impl Into<String>, summary: impl Into<String>) -> CreateIssue {
+    pub fn create(
+        &self,
+        project: impl Into<String>,
+        issue_type: impl Into<String>,
+        summary: impl Into<String>,
+    ) -> CreateIssue {
         CreateIssue {
             client: self.client.clone(),
             project: project.into(),
@@ -123,12 +135,18 @@ impl Issues {
             json!({ "name": account_id })
         };
         let path = format!("{}/issue/{}/assignee", d.api_root(), seg(key));
-        self.client.execute(Req::new(Method::PUT, path).json(&body)?).await.map(drop)
+        self.client
+            .execute(Req::new(Method::PUT, path).json(&body)?)
+            .await
+            .map(drop)
     }
 
     /// The transitions available now.
     pub async fn transitions(&self, key: &str) -> Result<Vec<Transition>, Error> {
-        let path = self.client.api(&format!("/issue/{}/transitions", seg(key))).await?;
+        let path = self
+            .client
+            .api(&format!("/issue/{}/transitions", seg(key)))
+            .await?;
         let v: Value = self.client.execute(Req::new(Method::GET, path)).await?.json()?;
         crate::error::decode_value(
             &format!("GET /issue/{key}/transitions"),
@@ -150,7 +168,13 @@ impl Issues {
     /// Comments, oldest first, paged.
     pub async fn comments(&self, key: &str) -> Result<Pager<Comment>, Error> {
         let path = self.client.api(&format!("/issue/{}/comment", seg(key))).await?;
-        Ok(Pager::new(self.client.clone(), Req::new(Method::GET, path), None, PageStyle::Offset, "comments"))
+        Ok(Pager::new(
+            self.client.clone(),
+            Req::new(Method::GET, path),
+            None,
+            PageStyle::Offset,
+            "comments",
+        ))
     }
 
     /// Adds a comment (ADF on Cloud, wiki on Data Center).
@@ -158,18 +182,30 @@ impl Issues {
         let d = self.client.deployment().await?;
         let path = format!("{}/issue/{}/comment", d.api_root(), seg(key));
         let body = json!({ "body": FieldValue::Rich(body).render(d.uses_adf()) });
-        self.client.execute(Req::new(Method::POST, path).json(&body)?).await?.json()
+        self.client
+            .execute(Req::new(Method::POST, path).json(&body)?)
+            .await?
+            .json()
     }
 
     /// The changelog, oldest first, paged.
     pub async fn changelog(&self, key: &str) -> Result<Pager<ChangeHistory>, Error> {
         let path = self.client.api(&format!("/issue/{}/changelog", seg(key))).await?;
-        Ok(Pager::new(self.client.clone(), Req::new(Method::GET, path), None, PageStyle::Offset, "values"))
+        Ok(Pager::new(
+            self.client.clone(),
+            Req::new(Method::GET, path),
+            None,
+            PageStyle::Offset,
+            "values",
+        ))
     }
 
     /// An issue property, `None` if it is not set.
     pub async fn property(&self, key: &str, property: &str) -> Result<Option<Value>, Error> {
-        let path = self.client.api(&format!("/issue/{}/properties/{}", seg(key), seg(property))).await?;
+        let path = self
+            .client
+            .api(&format!("/issue/{}/properties/{}", seg(key), seg(property)))
+            .await?;
         match self.client.execute(Req::new(Method::GET, path)).await {
             Ok(r) => {
                 let v: Value = r.json()?;
@@ -181,13 +217,25 @@ impl Issues {
     }
 
     pub async fn set_property(&self, key: &str, property: &str, value: &Value) -> Result<(), Error> {
-        let path = self.client.api(&format!("/issue/{}/properties/{}", seg(key), seg(property))).await?;
-        self.client.execute(Req::new(Method::PUT, path).json(value)?).await.map(drop)
+        let path = self
+            .client
+            .api(&format!("/issue/{}/properties/{}", seg(key), seg(property)))
+            .await?;
+        self.client
+            .execute(Req::new(Method::PUT, path).json(value)?)
+            .await
+            .map(drop)
     }
 
     pub async fn delete_property(&self, key: &str, property: &str) -> Result<(), Error> {
-        let path = self.client.api(&format!("/issue/{}/properties/{}", seg(key), seg(property))).await?;
-        self.client.execute(Req::new(Method::DELETE, path)).await.map(drop)
+        let path = self
+            .client
+            .api(&format!("/issue/{}/properties/{}", seg(key), seg(property)))
+            .await?;
+        self.client
+            .execute(Req::new(Method::DELETE, path))
+            .await
+            .map(drop)
     }
 }
 
@@ -290,7 +338,11 @@ impl CreateIssue {
         fields.insert("issuetype".into(), id_or_key(&self.issue_type, "name"));
         let mut body = json!({ "fields": fields });
         if !self.properties.is_empty() {
-            body["properties"] = self.properties.iter().map(|(k, v)| json!({"key": k, "value": v})).collect();
+            body["properties"] = self
+                .properties
+                .iter()
+                .map(|(k, v)| json!({"key": k, "value": v}))
+                .collect();
         }
         Ok(body)
     }
@@ -300,7 +352,10 @@ impl CreateIssue {
     pub async fn send(self) -> Result<CreatedIssue, Error> {
         let body = self.body().await?;
         let path = self.client.api("/issue").await?;
-        self.client.execute(Req::new(Method::POST, path).json(&body)?).await?.json()
+        self.client
+            .execute(Req::new(Method::POST, path).json(&body)?)
+            .await?
+            .json()
     }
 }
 
@@ -423,15 +478,23 @@ impl TransitionIssue {
             wanted: match &self.target {
                 Target::Name(s) | Target::Status(s) | Target::Either(s) => s.clone(),
             },
-            available: available.iter().map(|t| format!("{} → {}", t.name, t.to.name)).collect(),
+            available: available
+                .iter()
+                .map(|t| format!("{} → {}", t.name, t.to.name))
+                .collect(),
         })?;
         let fields = render_fields(&self.client, &self.fields).await?;
         let mut body = json!({ "transition": { "id": chosen.id } });
         if !fields.is_empty() {
             body["fields"] = Value::Object(fields);
         }
-        let path = self.client.api(&format!("/issue/{}/transitions", seg(&self.key))).await?;
-        self.client.execute(Req::new(Method::POST, path).json(&body)?).await?;
+        let path = self
+            .client
+            .api(&format!("/issue/{}/transitions", seg(&self.key)))
+            .await?;
+        self.client
+            .execute(Req::new(Method::POST, path).json(&body)?)
+            .await?;
         Ok(chosen.clone())
     }
 }
@@ -461,9 +524,27 @@ mod tests {
     #[test]
     fn transitions_are_found_by_name_or_target_status() {
         let t = ts();
-        assert_eq!(pick_transition(&t, &Target::Name("close".into())).unwrap().id.as_str(), "31");
-        assert_eq!(pick_transition(&t, &Target::Status("Done".into())).unwrap().id.as_str(), "31");
-        assert_eq!(pick_transition(&t, &Target::Either("In Progress".into())).unwrap().id.as_str(), "11");
+        assert_eq!(
+            pick_transition(&t, &Target::Name("close".into()))
+                .unwrap()
+                .id
+                .as_str(),
+            "31"
+        );
+        assert_eq!(
+            pick_transition(&t, &Target::Status("Done".into()))
+                .unwrap()
+                .id
+                .as_str(),
+            "31"
+        );
+        assert_eq!(
+            pick_transition(&t, &Target::Either("In Progress".into()))
+                .unwrap()
+                .id
+                .as_str(),
+            "11"
+        );
         assert!(pick_transition(&t, &Target::Name("Done".into())).is_none());
     }
 

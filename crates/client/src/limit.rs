@@ -110,9 +110,18 @@ impl Limiter {
                     .get(host)
                     .map(|t| t.saturating_duration_since(now))
                     .unwrap_or_default();
-                wait = wait.max(st.hosts.entry(host.to_owned()).or_default().wait(now, &self.limits.per_host));
+                wait = wait.max(
+                    st.hosts
+                        .entry(host.to_owned())
+                        .or_default()
+                        .wait(now, &self.limits.per_host),
+                );
                 if let Some(issue) = issue {
-                    let w = st.issues.entry(issue.to_owned()).or_default().wait(now, &self.limits.per_issue_write);
+                    let w = st
+                        .issues
+                        .entry(issue.to_owned())
+                        .or_default()
+                        .wait(now, &self.limits.per_issue_write);
                     wait = wait.max(w);
                 }
                 if wait.is_zero() {
@@ -161,7 +170,10 @@ mod tests {
     fn a_window_with_room_does_not_wait() {
         let now = Instant::now();
         let mut ev = VecDeque::from(vec![now; 19]);
-        assert_eq!(window_wait(&mut ev, now, 20, Duration::from_secs(2)), Duration::ZERO);
+        assert_eq!(
+            window_wait(&mut ev, now, 20, Duration::from_secs(2)),
+            Duration::ZERO
+        );
     }
 
     #[test]
@@ -169,9 +181,15 @@ mod tests {
         let t0 = Instant::now();
         let mut ev: VecDeque<Instant> = (0..20).map(|i| t0 + Duration::from_millis(i * 10)).collect();
         let now = t0 + Duration::from_millis(500);
-        assert_eq!(window_wait(&mut ev, now, 20, Duration::from_secs(2)), Duration::from_millis(1500));
+        assert_eq!(
+            window_wait(&mut ev, now, 20, Duration::from_secs(2)),
+            Duration::from_millis(1500)
+        );
         let later = t0 + Duration::from_secs(2);
-        assert_eq!(window_wait(&mut ev, later, 20, Duration::from_secs(2)), Duration::ZERO);
+        assert_eq!(
+            window_wait(&mut ev, later, 20, Duration::from_secs(2)),
+            Duration::ZERO
+        );
         assert_eq!(ev.len(), 19, "the expired event is dropped");
     }
 

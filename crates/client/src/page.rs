@@ -112,7 +112,13 @@ pub struct Pager<T> {
 }
 
 impl<T: DeserializeOwned + Send + 'static> Pager<T> {
-    pub(crate) fn new(client: Client, req: Req, body: Option<Map<String, Value>>, style: PageStyle, items_key: &str) -> Pager<T> {
+    pub(crate) fn new(
+        client: Client,
+        req: Req,
+        body: Option<Map<String, Value>>,
+        style: PageStyle,
+        items_key: &str,
+    ) -> Pager<T> {
         let first = match style {
             PageStyle::Offset => Cursor::Offset { start_at: 0 },
             PageStyle::Token => Cursor::Token { token: None },
@@ -202,7 +208,12 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
 
 impl Client {
     /// Pages through any GET endpoint: `items_key` names the array (`values`, `issues`...).
-    pub fn paginate<T: DeserializeOwned + Send + 'static>(&self, path: impl Into<String>, style: PageStyle, items_key: &str) -> Pager<T> {
+    pub fn paginate<T: DeserializeOwned + Send + 'static>(
+        &self,
+        path: impl Into<String>,
+        style: PageStyle,
+        items_key: &str,
+    ) -> Pager<T> {
         Pager::new(self.clone(), Req::new(Method::GET, path), None, style, items_key)
     }
 }
@@ -218,12 +229,18 @@ mod tests {
             next_cursor(PageStyle::Offset, 0, 50, Some(120), None, None),
             Some(Cursor::Offset { start_at: 50 })
         );
-        assert_eq!(next_cursor(PageStyle::Offset, 100, 20, Some(120), None, None), None);
+        assert_eq!(
+            next_cursor(PageStyle::Offset, 100, 20, Some(120), None, None),
+            None
+        );
     }
 
     #[test]
     fn offset_paging_trusts_is_last_and_stops_on_an_empty_page() {
-        assert_eq!(next_cursor(PageStyle::Offset, 0, 50, None, Some(true), None), None);
+        assert_eq!(
+            next_cursor(PageStyle::Offset, 0, 50, None, Some(true), None),
+            None
+        );
         assert_eq!(
             next_cursor(PageStyle::Offset, 0, 50, None, Some(false), None),
             Some(Cursor::Offset { start_at: 50 })
@@ -235,15 +252,22 @@ mod tests {
     fn token_paging_follows_the_token_until_it_is_absent() {
         assert_eq!(
             next_cursor(PageStyle::Token, 0, 50, None, Some(false), Some("t2")),
-            Some(Cursor::Token { token: Some("t2".into()) })
+            Some(Cursor::Token {
+                token: Some("t2".into())
+            })
         );
         assert_eq!(next_cursor(PageStyle::Token, 0, 50, None, None, None), None);
-        assert_eq!(next_cursor(PageStyle::Token, 0, 50, None, Some(true), Some("t3")), None);
+        assert_eq!(
+            next_cursor(PageStyle::Token, 0, 50, None, Some(true), Some("t3")),
+            None
+        );
     }
 
     #[test]
     fn a_cursor_serializes_for_a_checkpoint() {
-        let c = Cursor::Token { token: Some("abc".into()) };
+        let c = Cursor::Token {
+            token: Some("abc".into()),
+        };
         let s = serde_json::to_string(&c).unwrap();
         assert_eq!(s, r#"{"style":"token","token":"abc"}"#);
         assert_eq!(serde_json::from_str::<Cursor>(&s).unwrap(), c);
@@ -264,7 +288,8 @@ mod tests {
     fn a_bad_item_names_its_index() {
         let body = json!({"issues": [{"id": "1"}, {"nope": true}]});
         let Value::Object(m) = body else { unreachable!() };
-        let e = parse_page::<jirakit_model::Issue>("POST /search/jql", PageStyle::Token, "issues", m).unwrap_err();
+        let e = parse_page::<jirakit_model::Issue>("POST /search/jql", PageStyle::Token, "issues", m)
+            .unwrap_err();
         assert!(e.to_string().contains("issues[1]"), "{e}");
     }
 }

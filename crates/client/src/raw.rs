@@ -17,7 +17,11 @@ pub struct RawRequest {
 
 impl RawRequest {
     pub(crate) fn new(client: Client, req: Req) -> RawRequest {
-        RawRequest { client, req, error: None }
+        RawRequest {
+            client,
+            req,
+            error: None,
+        }
     }
 
     pub fn query(mut self, key: &str, value: impl ToString) -> Self {
@@ -54,7 +58,11 @@ impl RawRequest {
     }
 
     /// Pages through a GET endpoint, items under `items_key`.
-    pub fn paginate<T: DeserializeOwned + Send + 'static>(self, style: PageStyle, items_key: &str) -> Pager<T> {
+    pub fn paginate<T: DeserializeOwned + Send + 'static>(
+        self,
+        style: PageStyle,
+        items_key: &str,
+    ) -> Pager<T> {
         let mut req = self.req;
         req.method = Method::GET;
         Pager::new(self.client, req, None, style, items_key)

@@ -37,7 +37,13 @@ impl Projects {
     /// `GET /project/search`, paged.
     pub async fn search(&self) -> Result<Pager<Project>, Error> {
         let path = self.client.api("/project/search").await?;
-        Ok(Pager::new(self.client.clone(), Req::new(Method::GET, path), None, PageStyle::Offset, "values"))
+        Ok(Pager::new(
+            self.client.clone(),
+            Req::new(Method::GET, path),
+            None,
+            PageStyle::Offset,
+            "values",
+        ))
     }
 }
 
@@ -53,6 +59,9 @@ impl Users {
         let d = self.client.deployment().await?;
         let param = if d.uses_adf() { "query" } else { "username" };
         let path = format!("{}/user/search", d.api_root());
-        self.client.execute(Req::new(Method::GET, path).query(param, query)).await?.json()
+        self.client
+            .execute(Req::new(Method::GET, path).query(param, query))
+            .await?
+            .json()
     }
 }

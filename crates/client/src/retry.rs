@@ -49,7 +49,10 @@ impl RetryPolicy {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// An HTTP response with this status and, if sent, `Retry-After`.
-    Status { status: u16, retry_after: Option<Duration> },
+    Status {
+        status: u16,
+        retry_after: Option<Duration>,
+    },
     /// The connection could not be made: the request never left, any method may retry.
     Connect,
     /// A timeout or a reset after the request was sent: the server may have acted on it.
@@ -80,7 +83,13 @@ pub enum RetryAction {
 ///
 /// `jitter` is a sample from [0, 1); it maps onto Atlassian's [0.7, 1.3] factor for computed
 /// backoff and onto [1.0, 1.3] above a `Retry-After`, which is never shortened.
-pub fn decide(policy: &RetryPolicy, outcome: &Outcome, attempt: u32, idempotent: bool, jitter: f64) -> RetryAction {
+pub fn decide(
+    policy: &RetryPolicy,
+    outcome: &Outcome,
+    attempt: u32,
+    idempotent: bool,
+    jitter: f64,
+) -> RetryAction {
     let jitter = jitter.clamp(0.0, 1.0);
     let retry_after = match outcome {
         Outcome::Status { status, retry_after } => {
@@ -112,7 +121,10 @@ pub fn decide(policy: &RetryPolicy, outcome: &Outcome, attempt: u32, idempotent:
         }
         None => {
             let exp = attempt.saturating_sub(1).min(20);
-            let backoff = policy.base_delay.saturating_mul(1u32 << exp).min(policy.max_delay);
+            let backoff = policy
+                .base_delay
+                .saturating_mul(1u32 << exp)
+                .min(policy.max_delay);
             RetryAction::RetryAfter(backoff.mul_f64(0.7 + 0.6 * jitter).min(policy.max_delay))
         }
     }
@@ -121,10 +133,12 @@ pub fn decide(policy: &RetryPolicy, outcome: &Outcome, attempt: u32, idempotent:
 /// `Retry-After` as seconds (Jira sends integers; an HTTP date is not used by Jira).
 pub fn parse_retry_after(v: &str) -> Option<Duration> {
     let v = v.trim();
-    v.parse::<u64>()
-        .map(Duration::from_secs)
-        .ok()
-        .or_else(|| v.parse::<f64>().ok().filter(|f| f.is_finite() && *f >= 0.0).map(Duration::from_secs_f64))
+    v.parse::<u64>().map(Duration::from_secs).ok().or_else(|| {
+        v.parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite() && *f >= 0.0)
+            .map(Duration::from_secs_f64)
+    })
 }
 
 #[cfg(test)]
@@ -232,7 +246,10 @@ mod tests {
 
     #[test]
     fn the_fifth_failure_stops() {
-        assert!(matches!(decide(&p(), &status(429, None), 4, true, 0.5), RetryAction::RetryAfter(_)));
+        assert!(matches!(
+            decide(&p(), &status(429, None), 4, true, 0.5),
+            RetryAction::RetryAfter(_)
+        ));
         assert_eq!(
             decide(&p(), &status(429, None), 5, true, 0.5),
             RetryAction::Stop(StopReason::Exhausted)

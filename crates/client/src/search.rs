@@ -99,7 +99,8 @@ impl Search {
         let mut req = Req::new(Method::POST, path);
         // A search reads only: safe to repeat after a timeout.
         req.idempotent = true;
-        let mut pager = Pager::new(self.client.clone(), req, Some(body), style, "issues").page_size(self.page_size);
+        let mut pager =
+            Pager::new(self.client.clone(), req, Some(body), style, "issues").page_size(self.page_size);
         if let Some(c) = self.resume {
             pager = pager.resume(c);
         }
@@ -108,6 +109,9 @@ impl Search {
 
     /// Every matching issue, one page in memory at a time.
     pub fn into_stream(self) -> impl Stream<Item = Result<Issue, Error>> + Send + 'static {
-        stream::once(self.pager()).map_ok(Pager::into_stream).try_flatten().boxed()
+        stream::once(self.pager())
+            .map_ok(Pager::into_stream)
+            .try_flatten()
+            .boxed()
     }
 }

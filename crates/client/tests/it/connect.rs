@@ -93,11 +93,22 @@ async fn clones_share_the_detected_deployment() {
     a.deployment().await.unwrap();
     let before = request_count(&sb).await;
     b.deployment().await.unwrap();
-    assert_eq!(request_count(&sb).await, before, "the clone asked serverInfo again");
+    assert_eq!(
+        request_count(&sb).await,
+        before,
+        "the clone asked serverInfo again"
+    );
 }
 
 async fn request_count(sb: &jirakit_testkit::TestSandbox) -> usize {
-    let v: serde_json::Value = sb.get("/_sandbox/requests").await.json().await.unwrap_or_default();
+    let v: serde_json::Value = sb
+        .get("/_sandbox/requests")
+        .await
+        .json()
+        .await
+        .unwrap_or_default();
     let all = v.as_array().cloned().unwrap_or_default();
-    all.iter().filter(|e| e.to_string().contains("serverInfo")).count()
+    all.iter()
+        .filter(|e| e.to_string().contains("serverInfo"))
+        .count()
 }

@@ -20,11 +20,24 @@ use crate::support::*;
 async fn create_ticket_files_one_bug_even_when_run_twice() {
     let sb = sandbox(Seed::Demo).await;
     let jira = client(&sb);
-    let a = create_ticket::run(&jira, "SHOP", "Checkout crashes", "stack trace here", "crash-1").await.unwrap();
-    let b = create_ticket::run(&jira, "SHOP", "Checkout crashes", "stack trace here", "crash-1").await.unwrap();
+    let a = create_ticket::run(&jira, "SHOP", "Checkout crashes", "stack trace here", "crash-1")
+        .await
+        .unwrap();
+    let b = create_ticket::run(&jira, "SHOP", "Checkout crashes", "stack trace here", "crash-1")
+        .await
+        .unwrap();
     assert_eq!(a.key, b.key, "a rerun finds the first ticket");
-    assert_eq!(crate::faults::direct_count(&jira, "summary ~ \"Checkout crashes\"").await, 1);
-    let issue = jira.issues().get(a.key.as_str()).fields(["labels", "issuetype"]).send().await.unwrap();
+    assert_eq!(
+        crate::faults::direct_count(&jira, "labels = \"jk-idem-crash-1\"").await,
+        1
+    );
+    let issue = jira
+        .issues()
+        .get(a.key.as_str())
+        .fields(["labels", "issuetype"])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(issue.fields.issuetype.unwrap().name, "Bug");
 }
 
@@ -38,7 +51,9 @@ async fn create_ticket_reads_its_settings_from_the_environment() {
     std::env::set_var("JIRA_API_TOKEN", &c.api_token);
     std::env::remove_var("JIRA_PAT");
     let jira = create_ticket::client_from_env().unwrap();
-    let created = create_ticket::run(&jira, "SHOP", "From env", "d", "env-1").await.unwrap();
+    let created = create_ticket::run(&jira, "SHOP", "From env", "d", "env-1")
+        .await
+        .unwrap();
     assert!(created.key.as_str().starts_with("SHOP-"));
 }
 
@@ -54,7 +69,9 @@ async fn sync_issues_maps_story_points_by_name() {
         .await
         .unwrap()
         .key;
-    let records = sync_issues::run(&jira, "project = SHOP ORDER BY key ASC").await.unwrap();
+    let records = sync_issues::run(&jira, "project = SHOP ORDER BY key ASC")
+        .await
+        .unwrap();
     assert!(records.len() > 1);
     let r = records.iter().find(|r| r.key == key.as_str()).unwrap();
     assert_eq!(r.story_points, Some(8.0));
@@ -89,13 +106,27 @@ async fn transition_overdue_moves_only_overdue_unfinished_issues() {
         .await
         .unwrap()
         .key;
-    let target = jira.issues().transitions(late.as_str()).await.unwrap()[0].to.name.clone();
+    let target = jira.issues().transitions(late.as_str()).await.unwrap()[0]
+        .to
+        .name
+        .clone();
     let report = transition_overdue::run(&jira, "OD", &target).await.unwrap();
     assert_eq!(report.moved, vec![late.to_string()]);
     assert!(report.failed.is_empty());
     let status = |k: String| {
         let jira = jira.clone();
-        async move { jira.issues().get(k).fields(["status"]).send().await.unwrap().fields.status.unwrap().name }
+        async move {
+            jira.issues()
+                .get(k)
+                .fields(["status"])
+                .send()
+                .await
+                .unwrap()
+                .fields
+                .status
+                .unwrap()
+                .name
+        }
     };
     assert_eq!(status(late.to_string()).await, target);
     assert_ne!(status(on_time.to_string()).await, target);

@@ -60,23 +60,41 @@ impl Proxy {
     }
 }
 
-async fn handle(State(p): State<Proxy>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn handle(
+    State(p): State<Proxy>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     p.seen.fetch_add(1, Ordering::SeqCst);
     let fault = {
         let mut f = p.faults.lock().unwrap();
-        let pos = f.iter().position(|(m, path, _)| *m == method && uri.path().contains(path.as_str()));
+        let pos = f
+            .iter()
+            .position(|(m, path, _)| *m == method && uri.path().contains(path.as_str()));
         pos.and_then(|i| f.remove(i)).map(|(_, _, fault)| fault)
     };
     if let Some(Fault::Refuse(status, ra)) = &fault {
-        let mut r = (StatusCode::from_u16(*status).unwrap(), "{\"errorMessages\":[\"injected\"],\"errors\":{}}").into_response();
+        let mut r = (
+            StatusCode::from_u16(*status).unwrap(),
+            "{\"errorMessages\":[\"injected\"],\"errors\":{}}",
+        )
+            .into_response();
         if let Some(s) = ra {
-            r.headers_mut().insert("retry-after", s.to_string().parse().unwrap());
-            r.headers_mut().insert("ratelimit-reason", "jira-burst-based".parse().unwrap());
+            r.headers_mut()
+                .insert("retry-after", s.to_string().parse().unwrap());
+            r.headers_mut()
+                .insert("ratelimit-reason", "jira-burst-based".parse().unwrap());
         }
         return r;
     }
     p.forwarded.fetch_add(1, Ordering::SeqCst);
-    let url = format!("{}{}", p.upstream, uri.path_and_query().map(|x| x.as_str()).unwrap_or("/"));
+    let url = format!(
+        "{}{}",
+        p.upstream,
+        uri.path_and_query().map(|x| x.as_str()).unwrap_or("/")
+    );
     let mut rb = p.http.request(method, url).body(body);
     for (k, v) in &headers {
         if k != "host" && k != "content-length" {
@@ -137,7 +155,10 @@ async fn retries_stop_after_four_and_the_error_keeps_the_rate_limit_headers() {
     let e = jira.issues().get("SHOP-1").send().await.unwrap_err();
     assert!(e.is_rate_limited() && e.is_retryable());
     assert_eq!(e.retry_after(), Some(Duration::ZERO));
-    assert_eq!(e.rate_limit().unwrap().reason.as_deref(), Some("jira-burst-based"));
+    assert_eq!(
+        e.rate_limit().unwrap().reason.as_deref(),
+        Some("jira-burst-based")
+    );
     assert_eq!(e.api().unwrap().attempts, 5);
     assert_eq!(proxy.seen.load(Ordering::SeqCst) - before, 5);
 }
@@ -148,7 +169,12 @@ async fn a_plain_create_is_not_retried_after_a_500_so_it_cannot_duplicate() {
     jira.deployment().await.unwrap();
     jira.fields().catalog().await.unwrap();
     proxy.inject(Method::POST, "/rest/api/3/issue", Fault::CommitThenFail(500), 1);
-    let e = jira.issues().create("SHOP", "Task", "only once").send().await.unwrap_err();
+    let e = jira
+        .issues()
+        .create("SHOP", "Task", "only once")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(e.status(), Some(500));
     assert_eq!(e.api().unwrap().attempts, 1);
     let direct = client(&sb);
@@ -162,8 +188,15 @@ async fn a_create_refused_with_429_is_retried_even_though_it_is_a_post() {
     jira.deployment().await.unwrap();
     jira.fields().catalog().await.unwrap();
     proxy.inject(Method::POST, "/rest/api/3/issue", Fault::Refuse(429, Some(0)), 2);
-    jira.issues().create("SHOP", "Task", "after the storm").send().await.unwrap();
-    assert_eq!(direct_count(&client(&sb), "summary ~ \"after the storm\"").await, 1);
+    jira.issues()
+        .create("SHOP", "Task", "after the storm")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        direct_count(&client(&sb), "summary ~ \"after the storm\"").await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -183,10 +216,17 @@ async fn a_429_paces_every_clone_of_the_client() {
         }
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
-    assert!(paused > Duration::from_millis(500), "the 429 did not pause the client: {paused:?}");
+    assert!(
+        paused > Duration::from_millis(500),
+        "the 429 did not pause the client: {paused:?}"
+    );
     let t0 = tokio::time::Instant::now();
     other.issues().get("SHOP-2").send().await.unwrap();
-    assert!(t0.elapsed() + Duration::from_millis(50) >= paused, "{:?} < {paused:?}", t0.elapsed());
+    assert!(
+        t0.elapsed() + Duration::from_millis(50) >= paused,
+        "{:?} < {paused:?}",
+        t0.elapsed()
+    );
     a.await.unwrap().unwrap();
 }
 
@@ -199,6 +239,10 @@ pub async fn direct_count(jira: &Client, jql: &str) -> usize {
 #[tokio::test]
 async fn the_proxy_forwards_the_sandbox_answers_untouched() {
     let (_sb, _proxy, jira) = proxied(Seed::Demo).await;
-    let v: serde_json::Value = jira.request(jirakit::Method::GET, "/rest/api/2/serverInfo").send_json().await.unwrap();
+    let v: serde_json::Value = jira
+        .request(jirakit::Method::GET, "/rest/api/2/serverInfo")
+        .send_json()
+        .await
+        .unwrap();
     assert_eq!(v["deploymentType"], json!("Cloud"));
 }

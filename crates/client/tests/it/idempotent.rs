@@ -21,7 +21,11 @@ async fn a_create_that_committed_then_failed_is_found_not_duplicated() {
         .unwrap();
     let direct = client(&sb);
     assert_eq!(direct_count(&direct, "summary ~ \"crash in checkout\"").await, 1);
-    let prop = direct.issues().property(created.key.as_str(), "jirakit.idempotency").await.unwrap();
+    let prop = direct
+        .issues()
+        .property(created.key.as_str(), "jirakit.idempotency")
+        .await
+        .unwrap();
     assert_eq!(prop, Some(serde_json::json!({"key": "crash-8412"})));
 }
 
@@ -39,7 +43,10 @@ async fn a_create_that_failed_before_committing_is_sent_again_once() {
         .send()
         .await
         .unwrap();
-    assert_eq!(direct_count(&client(&sb), "summary ~ \"lost in transit\"").await, 1);
+    assert_eq!(
+        direct_count(&client(&sb), "summary ~ \"lost in transit\"").await,
+        1
+    );
     // the refused create never reached Jira: one lookup search, then the second create
     assert_eq!(proxy.forwarded.load(Ordering::SeqCst) - before, 2);
 }
@@ -48,8 +55,20 @@ async fn a_create_that_failed_before_committing_is_sent_again_once() {
 async fn the_same_key_twice_returns_the_first_issue() {
     let sb = sandbox(Seed::Demo).await;
     let jira = client(&sb);
-    let a = jira.issues().create("SHOP", "Task", "once").idempotency_key("k-1").send().await.unwrap();
-    let found = jira.issues().create("SHOP", "Task", "once").idempotency_key("k-1").lookup().await.unwrap();
+    let a = jira
+        .issues()
+        .create("SHOP", "Task", "once")
+        .idempotency_key("k-1")
+        .send()
+        .await
+        .unwrap();
+    let found = jira
+        .issues()
+        .create("SHOP", "Task", "once")
+        .idempotency_key("k-1")
+        .lookup()
+        .await
+        .unwrap();
     assert_eq!(found.map(|f| f.key), Some(a.key));
 }
 

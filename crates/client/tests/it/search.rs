@@ -76,10 +76,14 @@ async fn jql_built_with_the_builder_quotes_untrusted_text() {
         .await
         .unwrap()
         .key;
-    let q = Jql::field("project").eq("SHOP").and(Jql::field("summary").contains("say \"hi\" OR project = OPS"));
+    let q = Jql::field("project")
+        .eq("SHOP")
+        .and(Jql::field("summary").contains("say \"hi\" OR project = OPS"));
     let hits: Vec<_> = jira.search_jql(&q).into_stream().try_collect().await.unwrap();
     assert!(hits.iter().any(|i| i.key.as_ref() == Some(&key)));
-    assert!(hits.iter().all(|i| i.key.as_ref().unwrap().as_str().starts_with("SHOP-")));
+    assert!(hits
+        .iter()
+        .all(|i| i.key.as_ref().unwrap().as_str().starts_with("SHOP-")));
 }
 
 #[tokio::test]
