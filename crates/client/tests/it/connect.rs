@@ -112,3 +112,51 @@ async fn request_count(sb: &jirakit_testkit::TestSandbox) -> usize {
         .filter(|e| e.to_string().contains("serverInfo"))
         .count()
 }
+
+/// Hands out a stale token first, then the real PAT: the client must refresh once on the 401.
+struct Rotating {
+    pat: String,
+    calls: std::sync::atomic::AtomicUsize,
+}
+
+impl jirakit::TokenProvider for Rotating {
+    fn fetch<'a>(
+        &'a self,
+        _previous: Option<&'a jirakit::Token>,
+    ) -> futures_util::future::BoxFuture<'a, Result<jirakit::Token, jirakit::Error>> {
+        Box::pin(async move {
+            let n = self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let t = if n == 0 {
+                "stale-token-0".to_owned()
+            } else {
+                self.pat.clone()
+            };
+            Ok(jirakit::Token::new(t, Some(std::time::Duration::from_secs(3600))))
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_401_with_a_provider_token_forces_exactly_one_refresh() {
+    let sb = dc_sandbox(Seed::Empty).await;
+    let provider = Arc::new(Rotating {
+        pat: sb.sandbox.config().pat.clone(),
+        calls: Default::default(),
+    });
+    struct Shared(Arc<Rotating>);
+    impl jirakit::TokenProvider for Shared {
+        fn fetch<'a>(
+            &'a self,
+            previous: Option<&'a jirakit::Token>,
+        ) -> futures_util::future::BoxFuture<'a, Result<jirakit::Token, jirakit::Error>> {
+            self.0.fetch(previous)
+        }
+    }
+    let jira = Client::builder(sb.sandbox.url())
+        .auth(Auth::provider(Shared(provider.clone())))
+        .build()
+        .unwrap();
+    let me = jira.users().myself().await.unwrap();
+    assert_eq!(me.name.as_deref(), Some("admin"));
+    assert_eq!(provider.calls.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
