@@ -22,7 +22,7 @@
 //!
 //! let mut issues = Box::pin(jira.search("project = PROJ AND status != Done").into_stream());
 //! while let Some(issue) = issues.try_next().await? {
-//!     println!("{} {}", issue.key_or_id(), issue.fields.summary.unwrap_or_default());
+//!     println!("{} {}", issue.key_or_id(), issue.fields.summary.as_deref().unwrap_or(""));
 //! }
 //! # Ok(()) }
 //! ```
