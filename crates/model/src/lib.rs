@@ -6,6 +6,13 @@
 //! assert_eq!(body.errors["summary"], "You must specify a summary of the issue.");
 //! ```
 
+mod ids;
+mod open_enum;
+mod types;
+
+pub use ids::*;
+pub use types::*;
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};

@@ -1,0 +1,295 @@
+//! One page type over Jira's three paging styles, as pages or as a stream of items, with a cursor
+//! a job can save (it is serializable) and resume from. Only one page is held at a time.
+//!
+//! - offset: `startAt`/`maxResults` with `total` (and sometimes `isLast`), items under `values`,
+//!   `issues`, `comments`, `histories`...
+//! - token: `nextPageToken`/`isLast` (`search/jql`, `changelog/bulkfetch`);
+//! - agile: `values` with `startAt`/`isLast`, which is the offset style with `isLast` trusted.
+
+use std::collections::VecDeque;
+use std::marker::PhantomData;
+
+use futures_util::stream::{self, Stream};
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::client::{Client, Req};
+use crate::error::{decode_value, Error};
+
+/// Where the next page starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "style", rename_all = "camelCase")]
+pub enum Cursor {
+    /// Offset paging: the index of the next item.
+    Offset {
+        #[serde(rename = "startAt")]
+        start_at: u64,
+    },
+    /// Token paging: the opaque token (none for the first page).
+    Token {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token: Option<String>,
+    },
+}
+
+/// How an endpoint pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageStyle {
+    Offset,
+    Token,
+}
+
+/// One page of results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// `total`, when the endpoint reports it (offset paging only; it "may change").
+    pub total: Option<u64>,
+    /// The cursor of the following page; `None` on the last page.
+    pub next: Option<Cursor>,
+}
+
+/// Computes the next cursor from what a page said. Pure; every paging quirk lives here.
+pub fn next_cursor(
+    style: PageStyle,
+    start_at: u64,
+    count: usize,
+    total: Option<u64>,
+    is_last: Option<bool>,
+    token: Option<&str>,
+) -> Option<Cursor> {
+    if is_last == Some(true) {
+        return None;
+    }
+    match style {
+        PageStyle::Token => token.filter(|t| !t.is_empty()).map(|t| Cursor::Token {
+            token: Some(t.to_owned()),
+        }),
+        PageStyle::Offset => {
+            // An empty page ends the walk even if `total` promised more (it may change).
+            if count == 0 {
+                return None;
+            }
+            let next = start_at + count as u64;
+            match total {
+                Some(t) if next >= t => None,
+                _ => Some(Cursor::Offset { start_at: next }),
+            }
+        }
+    }
+}
+
+/// Parses one page of `items_key` items.
+pub(crate) fn parse_page<T: DeserializeOwned>(
+    endpoint: &str,
+    style: PageStyle,
+    items_key: &str,
+    mut body: Map<String, Value>,
+) -> Result<Page<T>, Error> {
+    let raw_items = body.remove(items_key).unwrap_or(Value::Array(Vec::new()));
+    let items: Vec<T> = decode_value(endpoint, items_key, raw_items)?;
+    let start_at = body.get("startAt").and_then(Value::as_u64).unwrap_or(0);
+    let total = body.get("total").and_then(Value::as_u64);
+    let is_last = body.get("isLast").and_then(Value::as_bool);
+    let token = body.get("nextPageToken").and_then(Value::as_str);
+    let next = next_cursor(style, start_at, items.len(), total, is_last, token);
+    Ok(Page { items, total, next })
+}
+
+/// Walks an endpoint page by page.
+pub struct Pager<T> {
+    client: Client,
+    req: Req,
+    /// For POST endpoints the paging parameters go into this JSON body.
+    body: Option<Map<String, Value>>,
+    style: PageStyle,
+    items_key: String,
+    page_size: u32,
+    next: Option<Cursor>,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T: DeserializeOwned + Send + 'static> Pager<T> {
+    pub(crate) fn new(
+        client: Client,
+        req: Req,
+        body: Option<Map<String, Value>>,
+        style: PageStyle,
+        items_key: &str,
+    ) -> Pager<T> {
+        let first = match style {
+            PageStyle::Offset => Cursor::Offset { start_at: 0 },
+            PageStyle::Token => Cursor::Token { token: None },
+        };
+        Pager {
+            client,
+            req,
+            body,
+            style,
+            items_key: items_key.to_owned(),
+            page_size: 50,
+            next: Some(first),
+            _t: PhantomData,
+        }
+    }
+
+    /// Items per page (`maxResults`); Jira may clamp it.
+    pub fn page_size(mut self, n: u32) -> Self {
+        self.page_size = n.max(1);
+        self
+    }
+
+    /// Continues from a saved cursor instead of the first page.
+    pub fn resume(mut self, cursor: Cursor) -> Self {
+        self.next = Some(cursor);
+        self
+    }
+
+    /// Where the next page starts; `None` once the walk is done. Save it to resume later.
+    pub fn cursor(&self) -> Option<&Cursor> {
+        self.next.as_ref()
+    }
+
+    /// The next page, or `None` after the last one.
+    pub async fn next_page(&mut self) -> Result<Option<Page<T>>, Error> {
+        let Some(cursor) = self.next.clone() else {
+            return Ok(None);
+        };
+        let mut req = self.req.clone();
+        let mut params: Vec<(&str, Value)> = vec![("maxResults", Value::from(self.page_size))];
+        match &cursor {
+            Cursor::Offset { start_at } => params.push(("startAt", Value::from(*start_at))),
+            Cursor::Token { token: Some(t) } => params.push(("nextPageToken", Value::from(t.clone()))),
+            Cursor::Token { token: None } => {}
+        }
+        match &self.body {
+            Some(body) => {
+                let mut body = body.clone();
+                for (k, v) in params {
+                    body.insert(k.to_owned(), v);
+                }
+                req = req.json(&body)?;
+            }
+            None => {
+                for (k, v) in params {
+                    let v = match v {
+                        Value::String(s) => s,
+                        other => other.to_string(),
+                    };
+                    req = req.query(k, v);
+                }
+            }
+        }
+        let endpoint = format!("{} {}", req.method, req.path);
+        let resp = self.client.execute(req).await?;
+        let map: Map<String, Value> = resp.json()?;
+        let page = parse_page(&endpoint, self.style, &self.items_key, map)?;
+        self.next = page.next.clone();
+        Ok(Some(page))
+    }
+
+    /// Every item of every page, fetched lazily one page at a time.
+    pub fn into_stream(self) -> impl Stream<Item = Result<T, Error>> + Send + 'static {
+        stream::try_unfold((self, VecDeque::new()), |(mut pager, mut buf)| async move {
+            loop {
+                if let Some(item) = buf.pop_front() {
+                    return Ok(Some((item, (pager, buf))));
+                }
+                match pager.next_page().await? {
+                    Some(page) => buf.extend(page.items),
+                    None => return Ok(None),
+                }
+            }
+        })
+    }
+}
+
+impl Client {
+    /// Pages through any GET endpoint: `items_key` names the array (`values`, `issues`...).
+    pub fn paginate<T: DeserializeOwned + Send + 'static>(
+        &self,
+        path: impl Into<String>,
+        style: PageStyle,
+        items_key: &str,
+    ) -> Pager<T> {
+        Pager::new(self.clone(), Req::new(Method::GET, path), None, style, items_key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn offset_paging_stops_at_total() {
+        assert_eq!(
+            next_cursor(PageStyle::Offset, 0, 50, Some(120), None, None),
+            Some(Cursor::Offset { start_at: 50 })
+        );
+        assert_eq!(
+            next_cursor(PageStyle::Offset, 100, 20, Some(120), None, None),
+            None
+        );
+    }
+
+    #[test]
+    fn offset_paging_trusts_is_last_and_stops_on_an_empty_page() {
+        assert_eq!(
+            next_cursor(PageStyle::Offset, 0, 50, None, Some(true), None),
+            None
+        );
+        assert_eq!(
+            next_cursor(PageStyle::Offset, 0, 50, None, Some(false), None),
+            Some(Cursor::Offset { start_at: 50 })
+        );
+        assert_eq!(next_cursor(PageStyle::Offset, 50, 0, Some(500), None, None), None);
+    }
+
+    #[test]
+    fn token_paging_follows_the_token_until_it_is_absent() {
+        assert_eq!(
+            next_cursor(PageStyle::Token, 0, 50, None, Some(false), Some("t2")),
+            Some(Cursor::Token {
+                token: Some("t2".into())
+            })
+        );
+        assert_eq!(next_cursor(PageStyle::Token, 0, 50, None, None, None), None);
+        assert_eq!(
+            next_cursor(PageStyle::Token, 0, 50, None, Some(true), Some("t3")),
+            None
+        );
+    }
+
+    #[test]
+    fn a_cursor_serializes_for_a_checkpoint() {
+        let c = Cursor::Token {
+            token: Some("abc".into()),
+        };
+        let s = serde_json::to_string(&c).unwrap();
+        assert_eq!(s, r#"{"style":"token","token":"abc"}"#);
+        assert_eq!(serde_json::from_str::<Cursor>(&s).unwrap(), c);
+        let o = serde_json::to_value(Cursor::Offset { start_at: 7 }).unwrap();
+        assert_eq!(o, json!({"style": "offset", "startAt": 7}));
+    }
+
+    #[test]
+    fn agile_values_pages_parse() {
+        let body = json!({"startAt": 0, "maxResults": 2, "isLast": false, "values": [{"id": 1}, {"id": 2}]});
+        let Value::Object(m) = body else { unreachable!() };
+        let p: Page<Value> = parse_page("GET /board", PageStyle::Offset, "values", m).unwrap();
+        assert_eq!(p.items.len(), 2);
+        assert_eq!(p.next, Some(Cursor::Offset { start_at: 2 }));
+    }
+
+    #[test]
+    fn a_bad_item_names_its_index() {
+        let body = json!({"issues": [{"id": "1"}, {"nope": true}]});
+        let Value::Object(m) = body else { unreachable!() };
+        let e = parse_page::<jirakit_model::Issue>("POST /search/jql", PageStyle::Token, "issues", m)
+            .unwrap_err();
+        assert!(e.to_string().contains("issues[1]"), "{e}");
+    }
+}

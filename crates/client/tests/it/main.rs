@@ -1,0 +1,9 @@
+//! End-to-end tests of the client against a real sandbox on port 0.
+
+mod connect;
+mod examples;
+mod faults;
+mod idempotent;
+mod issues;
+mod search;
+mod support;
