@@ -6,7 +6,10 @@ use std::path::Path;
 use rusqlite::Connection;
 
 /// Migrations in order; the database's `user_version` says how many have run.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_core.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_core.sql"),
+    include_str!("migrations/0002_resources.sql"),
+];
 
 pub fn open(path: Option<&Path>) -> rusqlite::Result<Connection> {
     let conn = match path {
@@ -35,6 +38,16 @@ pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
 
 /// Tables in the order they can be emptied without breaking a foreign key.
 pub const TABLES: &[&str] = &[
+    // 0002_resources
+    "worklog_deletions",
+    "worklogs",
+    "attachments",
+    "votes",
+    "watchers",
+    "remote_links",
+    "issue_links",
+    "link_types",
+    // 0001_core
     "changelog_items",
     "histories",
     "issue_properties",

@@ -82,6 +82,8 @@ pub struct Config {
     pub pat: String,
     /// Freeze the clock at this instant from the start.
     pub frozen_at: Option<jiff::Timestamp>,
+    /// The largest attachment accepted, in bytes; larger uploads get a 413.
+    pub attachment_max_bytes: u64,
 }
 
 impl std::fmt::Debug for Config {
@@ -92,6 +94,7 @@ impl std::fmt::Debug for Config {
             .field("seed", &self.seed)
             .field("mode", &self.mode)
             .field("tls", &self.tls)
+            .field("attachment_max_bytes", &self.attachment_max_bytes)
             .field("email", &self.email)
             .field("username", &self.username)
             .field("api_token", &"[redacted]")
@@ -121,6 +124,7 @@ impl Default for Config {
             password: DEFAULT_PASSWORD.into(),
             pat: DEFAULT_PAT.into(),
             frozen_at: None,
+            attachment_max_bytes: api::attachments::DEFAULT_MAX_BYTES,
         }
     }
 }
@@ -144,6 +148,7 @@ pub(crate) struct Inner {
     pub config: Config,
     pub base_url: Mutex<String>,
     pub requests: Mutex<control::RequestLog>,
+    pub files: api::attachments::Files,
 }
 
 /// Shared state of one sandbox: cheap to clone.
@@ -181,7 +186,9 @@ impl AppState {
                 .map_err(|e| format!("cannot update credentials: {e}"))?;
         }
         db.meta = meta::Meta::load(&db.conn).map_err(|e| format!("cannot load the site: {e}"))?;
+        let files = api::attachments::Files::open(&config)?;
         Ok(AppState(Arc::new(Inner {
+            files,
             db: Mutex::new(db),
             clock,
             config,

@@ -71,6 +71,7 @@ pub fn reset(db: &mut Db, config: &Config, clock: &Clock, seed: &Seed) -> Result
     }
     tx.execute("UPDATE sqlite_sequence SET seq = 9999", [])?;
     defaults(&tx, config)?;
+    crate::api::links::seed_link_types(&tx)?;
     let meta = Meta::load(&tx)?;
     match seed {
         Seed::Empty => {}

@@ -5,6 +5,7 @@ mod errors;
 mod issues;
 mod openapi;
 mod projects;
+mod resources;
 mod search;
 mod site;
 mod support;
