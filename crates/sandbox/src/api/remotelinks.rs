@@ -84,11 +84,8 @@ fn body_in(body: &Value) -> ApiResult<(Option<String>, Map<String, Value>)> {
         )
     })?;
     for k in ["url", "title"] {
-        if !obj
-            .get(k)
-            .and_then(Value::as_str)
-            .is_some_and(|s| !s.trim().is_empty())
-        {
+        let text = obj.get(k).and_then(Value::as_str).unwrap_or("");
+        if text.trim().is_empty() {
             return Err(ApiError::field(
                 k,
                 format!("The remote link's object needs a non-empty '{k}'."),

@@ -519,7 +519,7 @@ pub async fn create(
         )?;
         let id = tx.last_insert_rowid();
         book(tx, meta, &me, &mut issue, seconds, estimate, id, now)?;
-        Ok(by_id(tx, id)?.ok_or_else(|| not_found(&id.to_string()))?)
+        by_id(tx, id)?.ok_or_else(|| not_found(&id.to_string()))
     })?;
     let base = state.base_url();
     let cx = ctx(&state, &db.meta, &base, v);
