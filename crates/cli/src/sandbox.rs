@@ -65,6 +65,7 @@ impl ServeArgs {
             password: self.password.clone(),
             pat: self.pat.clone(),
             frozen_at: None,
+            attachment_max_bytes: jirakit_sandbox::Config::default().attachment_max_bytes,
         })
     }
 }

@@ -10,6 +10,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_core.sql"),
     include_str!("migrations/0002_agile.sql"),
     include_str!("migrations/0003_hostile.sql"),
+    include_str!("migrations/0004_resources.sql"),
 ];
 
 pub fn open(path: Option<&Path>) -> rusqlite::Result<Connection> {
@@ -45,6 +46,16 @@ pub const TABLES: &[&str] = &[
     "webhook_deliveries",
     "webhook_outbox",
     "webhooks",
+    // 0004_resources
+    "worklog_deletions",
+    "worklogs",
+    "attachments",
+    "votes",
+    "watchers",
+    "remote_links",
+    "issue_links",
+    "link_types",
+    // 0001_core
     "changelog_items",
     "histories",
     "issue_properties",

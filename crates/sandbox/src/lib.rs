@@ -86,6 +86,8 @@ pub struct Config {
     pub pat: String,
     /// Freeze the clock at this instant from the start.
     pub frozen_at: Option<jiff::Timestamp>,
+    /// The largest attachment accepted, in bytes; larger uploads get a 413.
+    pub attachment_max_bytes: u64,
 }
 
 impl std::fmt::Debug for Config {
@@ -96,6 +98,7 @@ impl std::fmt::Debug for Config {
             .field("seed", &self.seed)
             .field("mode", &self.mode)
             .field("tls", &self.tls)
+            .field("attachment_max_bytes", &self.attachment_max_bytes)
             .field("email", &self.email)
             .field("username", &self.username)
             .field("api_token", &"[redacted]")
@@ -125,6 +128,7 @@ impl Default for Config {
             password: DEFAULT_PASSWORD.into(),
             pat: DEFAULT_PAT.into(),
             frozen_at: None,
+            attachment_max_bytes: api::attachments::DEFAULT_MAX_BYTES,
         }
     }
 }
@@ -151,6 +155,7 @@ pub(crate) struct Inner {
     pub faults: faults::Faults,
     pub limits: limits::Limits,
     pub webhooks: webhooks::Webhooks,
+    pub files: api::attachments::Files,
 }
 
 /// Shared state of one sandbox: cheap to clone.
@@ -188,7 +193,9 @@ impl AppState {
                 .map_err(|e| format!("cannot update credentials: {e}"))?;
         }
         db.meta = meta::Meta::load(&db.conn).map_err(|e| format!("cannot load the site: {e}"))?;
+        let files = api::attachments::Files::open(&config)?;
         Ok(AppState(Arc::new(Inner {
+            files,
             db: Mutex::new(db),
             clock,
             config,

@@ -76,6 +76,7 @@ pub fn reset(db: &mut Db, config: &Config, clock: &Clock, seed: &Seed) -> Result
         [],
     )?;
     defaults(&tx, config)?;
+    crate::api::links::seed_link_types(&tx)?;
     let meta = Meta::load(&tx)?;
     match seed {
         Seed::Empty => {}

@@ -40,7 +40,7 @@ impl View {
     }
 }
 
-fn issue_ref(cx: &Ctx, i: &IssueRow) -> Value {
+pub(crate) fn issue_ref(cx: &Ctx, i: &IssueRow) -> Value {
     let meta = cx.meta;
     json!({
         "id": i.id.to_string(),
@@ -90,7 +90,24 @@ pub fn history_json(cx: &Ctx, h: &store::History) -> Value {
 }
 
 /// One field of an issue as the API shows it; `None` for ids that never appear in `fields`.
-fn field_value(cx: &Ctx, conn: &Connection, i: &IssueRow, id: &str) -> rusqlite::Result<Option<Value>> {
+fn field_value(
+    cx: &Ctx,
+    conn: &Connection,
+    user: &User,
+    i: &IssueRow,
+    id: &str,
+) -> rusqlite::Result<Option<Value>> {
+    // Links, attachments, watchers, votes, worklogs and time tracking (issue 3).
+    match id {
+        "issuelinks" => return super::links::issuelinks_field(cx, conn, i).map(Some),
+        "attachment" => return super::attachments::attachment_field(cx, conn, i.id).map(Some),
+        "watches" | "votes" => return super::watchers::field_value(cx, conn, user, i, id),
+        _ => {
+            if let Some(v) = super::worklogs::field_value(cx, conn, i, id)? {
+                return Ok(Some(v));
+            }
+        }
+    }
     let meta = cx.meta;
     let api = cx.api();
     Ok(Some(match id {
@@ -128,23 +145,7 @@ fn field_value(cx: &Ctx, conn: &Connection, i: &IssueRow, id: &str) -> rusqlite:
                 "startAt": 0,
             })
         }
-        "issuelinks" | "attachment" => json!([]),
-        "worklog" => json!({"startAt": 0, "maxResults": 20, "total": 0, "worklogs": []}),
-        "timetracking" => json!({}),
-        "watches" => {
-            json!({"self": format!("{api}/issue/{}/watchers", i.key), "watchCount": 0, "isWatching": false})
-        }
-        "votes" => json!({"self": format!("{api}/issue/{}/votes", i.key), "votes": 0, "hasVoted": false}),
-        "progress" | "aggregateprogress" => json!({"progress": 0, "total": 0}),
-        "workratio" => json!(-1),
-        "security"
-        | "timeoriginalestimate"
-        | "timeestimate"
-        | "timespent"
-        | "aggregatetimeoriginalestimate"
-        | "aggregatetimeestimate"
-        | "aggregatetimespent"
-        | "lastViewed" => Value::Null,
+        "security" | "lastViewed" => Value::Null,
         "statusCategory" | "issuekey" | "thumbnail" => return Ok(None),
         "labels" | "components" | "fixVersions" | "versions" => fields::value_out(cx, id, i.get(id)),
         other => fields::value_out(cx, other, i.get(other)),
@@ -156,7 +157,7 @@ pub fn render_issue(cx: &Ctx, conn: &Connection, user: &User, i: &IssueRow, view
     let meta = cx.meta;
     let mut fields_out = Map::new();
     for id in &view.fields {
-        if let Some(v) = field_value(cx, conn, i, id)? {
+        if let Some(v) = field_value(cx, conn, user, i, id)? {
             fields_out.insert(id.clone(), v);
         }
     }
@@ -230,7 +231,6 @@ pub fn render_issue(cx: &Ctx, conn: &Connection, user: &User, i: &IssueRow, view
         }
         o.insert("properties".into(), Value::Object(props));
     }
-    let _ = user;
     o.insert("fields".into(), Value::Object(fields_out));
     Ok(Value::Object(o))
 }
@@ -440,6 +440,15 @@ pub fn read_changes(
         if id == "project" || id == "issuetype" && !(screen.allowed)("issuetype") {
             continue;
         }
+        if id == "timetracking" {
+            match crate::api::worklogs::timetracking_in(value, current) {
+                Ok(pairs) => out.values.extend(pairs),
+                Err(e) => {
+                    errors.insert(name.clone(), e);
+                }
+            }
+            continue;
+        }
         if !(screen.allowed)(&id) {
             errors.insert(name.clone(), cant_set(name));
             continue;
@@ -470,6 +479,25 @@ pub fn read_changes(
     for (name, ops) in update_in.into_iter().flatten() {
         let id = resolve(name);
         if errors.contains_key(name) {
+            continue;
+        }
+        if id == "timetracking" {
+            let operand = ops
+                .as_array()
+                .and_then(|a| a.first())
+                .and_then(|op| op.get("edit").or_else(|| op.get("set")));
+            match operand.map(|v| crate::api::worklogs::timetracking_in(v, current)) {
+                Some(Ok(pairs)) => out.values.extend(pairs),
+                Some(Err(e)) => {
+                    errors.insert(name.clone(), e);
+                }
+                None => {
+                    errors.insert(
+                        name.clone(),
+                        "Time tracking takes one operation: [{\"edit\": {\"originalEstimate\": ..., \"remainingEstimate\": ...}}].".into(),
+                    );
+                }
+            }
             continue;
         }
         if !(screen.allowed)(&id) || id == "project" {
@@ -710,6 +738,11 @@ pub fn create_in(
         now,
         stored,
     )?;
+    // The creator and the reporter watch a new issue.
+    super::watchers::watch(tx, issue.id, &user.account_id)?;
+    if let Some(reporter) = issue.get("reporter").as_str() {
+        super::watchers::watch(tx, issue.id, reporter)?;
+    }
     if let Some(props) = o.get("properties").and_then(Value::as_array) {
         for p in props {
             let key = p

@@ -1,12 +1,19 @@
 //! Jira's REST API (`/rest/api/2`, `/rest/api/3`): one module per resource, merged here.
 
+pub(crate) mod attachments;
+mod bulk;
 mod comments;
 pub(crate) mod issues;
+pub(crate) mod links;
 mod metadata;
 mod projects;
+mod remotelinks;
 mod site;
+mod watchers;
 mod workflow;
+mod worklogs;
 
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use axum::Router;
 
@@ -41,6 +48,7 @@ pub struct Caller(pub User);
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(crate::agile::filter_routes())
+        .merge(resource_routes())
         .route("/serverInfo", get(site::server_info))
         .route("/myself", get(site::myself))
         .route(
@@ -151,6 +159,63 @@ pub fn routes() -> Router<AppState> {
             get(crate::search::legacy_search).post(crate::search::legacy_search),
         )
         .merge(crate::webhooks::api_routes())
+}
+
+/// Links, remote links, watchers, votes, attachments, worklogs and bulk operations (issue 3).
+fn resource_routes() -> Router<AppState> {
+    Router::new()
+        .route("/issueLinkType", get(links::list_types).post(links::create_type))
+        .route(
+            "/issueLinkType/{id}",
+            get(links::get_type)
+                .put(links::update_type)
+                .delete(links::delete_type),
+        )
+        .route("/issueLink", post(links::create_link))
+        .route("/issueLink/{id}", get(links::get_link).delete(links::delete_link))
+        .route(
+            "/issue/{key}/remotelink",
+            get(remotelinks::list)
+                .post(remotelinks::create)
+                .delete(remotelinks::delete_by_global_id),
+        )
+        .route(
+            "/issue/{key}/remotelink/{id}",
+            get(remotelinks::get)
+                .put(remotelinks::update)
+                .delete(remotelinks::delete),
+        )
+        .route(
+            "/issue/{key}/watchers",
+            get(watchers::watchers)
+                .post(watchers::add_watcher)
+                .delete(watchers::remove_watcher),
+        )
+        .route(
+            "/issue/{key}/votes",
+            get(watchers::votes).post(watchers::vote).delete(watchers::unvote),
+        )
+        // Uploads enforce their own per-file limit while streaming to disk.
+        .route(
+            "/issue/{key}/attachments",
+            post(attachments::upload).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/attachment/meta", get(attachments::meta))
+        .route("/attachment/content/{id}", get(attachments::content))
+        .route(
+            "/attachment/{id}",
+            get(attachments::get).delete(attachments::delete),
+        )
+        .route("/issue/{key}/worklog", get(worklogs::list).post(worklogs::create))
+        .route(
+            "/issue/{key}/worklog/{id}",
+            get(worklogs::get).put(worklogs::update).delete(worklogs::delete),
+        )
+        .route("/worklog/updated", get(worklogs::updated))
+        .route("/worklog/deleted", get(worklogs::deleted))
+        .route("/worklog/list", post(worklogs::by_ids))
+        .route("/issue/bulk", post(bulk::create))
+        .route("/issue/bulkfetch", post(bulk::fetch))
 }
 
 /// The caller, or a 401 if the request came without credentials.

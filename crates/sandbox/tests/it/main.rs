@@ -8,6 +8,7 @@ mod issues;
 mod limits;
 mod openapi;
 mod projects;
+mod resources;
 mod search;
 mod site;
 mod support;

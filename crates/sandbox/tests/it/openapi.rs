@@ -354,3 +354,154 @@ async fn responses_match_the_official_openapi_document() {
         failures.join("\n")
     );
 }
+
+/// Links, remote links, watchers, votes, attachments, worklogs and bulk operations.
+#[tokio::test]
+async fn resource_responses_match_the_official_openapi_document() {
+    if spec().is_none() {
+        eprintln!(
+            "skipping: the OpenAPI document is not at {}",
+            spec_path().display()
+        );
+        return;
+    }
+    let sb = Sb::start(Seed::Demo).await;
+    let key = |b: &Value| b["key"].as_str().unwrap().to_string();
+    let new = json!({"fields": {"project": {"key": "SHOP"}, "summary": "Resources", "issuetype": {"name": "Task"},
+                     "timetracking": {"originalEstimate": "1d"}}});
+    let a = key(&sb.post("/rest/api/3/issue", new.clone()).await.1);
+    let b = key(&sb.post("/rest/api/3/issue", new).await.1);
+    sb.post(
+        "/rest/api/3/issueLink",
+        json!({"type": {"name": "Blocks"}, "inwardIssue": {"key": a}, "outwardIssue": {"key": b}}),
+    )
+    .await;
+    let link_id = sb.get(&format!("/rest/api/3/issue/{a}")).await.1["fields"]["issuelinks"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, remote) = sb
+        .post(
+            &format!("/rest/api/3/issue/{a}/remotelink"),
+            json!({"globalId": "g1", "application": {"type": "ci", "name": "CI"}, "relationship": "built by",
+                   "object": {"url": "https://ci.example.com/1", "title": "Build 1", "status": {"resolved": true}}}),
+        )
+        .await;
+    let remote_id = remote["id"].as_i64().unwrap();
+    let upload = sb
+        .req(reqwest::Method::POST, &format!("/rest/api/3/issue/{a}/attachments"))
+        .header("x-atlassian-token", "no-check")
+        .header("content-type", "multipart/form-data; boundary=XyZ")
+        .body("--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nhello\r\n--XyZ--\r\n")
+        .send()
+        .await
+        .unwrap();
+    let (s, uploaded) = read(upload).await;
+    assert_eq!(s.as_u16(), 200, "{uploaded}");
+    let attachment_id = uploaded[0]["id"].as_str().unwrap().to_string();
+    let (_, worklog) = sb
+        .post(
+            &format!("/rest/api/3/issue/{a}/worklog"),
+            json!({"timeSpent": "1h", "comment": {"version": 1, "type": "doc", "content": []}}),
+        )
+        .await;
+    let worklog_id = worklog["id"].as_str().unwrap().to_string();
+    let mut failures = Vec::new();
+    for (e, what) in [
+        (check_schema("Attachment", &uploaded[0]), "upload"),
+        (
+            check(
+                "post",
+                "/rest/api/3/issue/{issueIdOrKey}/remotelink",
+                "201",
+                &remote,
+            ),
+            "remotelink post",
+        ),
+        (
+            check(
+                "post",
+                "/rest/api/3/issue/{issueIdOrKey}/worklog",
+                "201",
+                &worklog,
+            ),
+            "worklog post",
+        ),
+    ] {
+        failures.extend(e.into_iter().map(|e| format!("{what}: {e}")));
+    }
+    let cases: Vec<(&str, String, &str, &str, Option<Value>)> = vec![
+        ("get", "/rest/api/3/issueLinkType".into(), "/rest/api/3/issueLinkType", "200", None),
+        ("get", "/rest/api/3/issueLinkType/10000".into(), "/rest/api/3/issueLinkType/{issueLinkTypeId}", "200", None),
+        ("get", format!("/rest/api/3/issueLink/{link_id}"), "/rest/api/3/issueLink/{linkId}", "200", None),
+        (
+            "get",
+            format!("/rest/api/3/issue/{a}?fields=issuelinks,attachment,worklog,watches,votes,timetracking,progress,aggregateprogress,timespent,timeestimate,timeoriginalestimate,workratio"),
+            "/rest/api/3/issue/{issueIdOrKey}",
+            "200",
+            None,
+        ),
+        ("get", format!("/rest/api/3/issue/{a}/remotelink"), "/rest/api/3/issue/{issueIdOrKey}/remotelink", "200", None),
+        (
+            "get",
+            format!("/rest/api/3/issue/{a}/remotelink/{remote_id}"),
+            "/rest/api/3/issue/{issueIdOrKey}/remotelink/{linkId}",
+            "200",
+            None,
+        ),
+        ("get", format!("/rest/api/3/issue/{a}/watchers"), "/rest/api/3/issue/{issueIdOrKey}/watchers", "200", None),
+        ("get", format!("/rest/api/3/issue/{a}/votes"), "/rest/api/3/issue/{issueIdOrKey}/votes", "200", None),
+        ("get", format!("/rest/api/3/attachment/{attachment_id}"), "/rest/api/3/attachment/{id}", "200", None),
+        ("get", "/rest/api/3/attachment/meta".into(), "/rest/api/3/attachment/meta", "200", None),
+        ("get", format!("/rest/api/3/issue/{a}/worklog"), "/rest/api/3/issue/{issueIdOrKey}/worklog", "200", None),
+        (
+            "get",
+            format!("/rest/api/3/issue/{a}/worklog/{worklog_id}"),
+            "/rest/api/3/issue/{issueIdOrKey}/worklog/{id}",
+            "200",
+            None,
+        ),
+        ("get", "/rest/api/3/worklog/updated?since=0".into(), "/rest/api/3/worklog/updated", "200", None),
+        ("get", "/rest/api/3/worklog/deleted?since=0".into(), "/rest/api/3/worklog/deleted", "200", None),
+        (
+            "post",
+            "/rest/api/3/worklog/list".into(),
+            "/rest/api/3/worklog/list",
+            "200",
+            Some(json!({"ids": [worklog_id.parse::<i64>().unwrap()]})),
+        ),
+        (
+            "post",
+            "/rest/api/3/issue/bulk".into(),
+            "/rest/api/3/issue/bulk",
+            "201",
+            Some(json!({"issueUpdates": [
+                {"fields": {"project": {"key": "SHOP"}, "summary": "bulk", "issuetype": {"name": "Task"}}},
+                {"fields": {"project": {"key": "SHOP"}, "issuetype": {"name": "Task"}}}
+            ]})),
+        ),
+        (
+            "post",
+            "/rest/api/3/issue/bulkfetch".into(),
+            "/rest/api/3/issue/bulkfetch",
+            "200",
+            Some(json!({"issueIdsOrKeys": [a, b, "SHOP-99999"], "fields": ["summary", "issuelinks"]})),
+        ),
+    ];
+    for (method, url, template, status, body) in cases {
+        let (s, got) = match method {
+            "get" => sb.get(&url).await,
+            _ => sb.post(&url, body.unwrap()).await,
+        };
+        assert_eq!(s.as_str(), status, "{method} {url}: {got}");
+        for e in check(method, template, status, &got) {
+            failures.push(format!("{method} {url}: {e}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} shape mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

@@ -1,0 +1,156 @@
+//! Bulk create (`POST /issue/bulk`, up to 50) and bulk fetch (`POST /issue/bulkfetch`, up to 100).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use serde_json::{json, Value};
+
+use super::issues::{create_in, render_issue};
+use super::{caller, ctx, in_tx, issues_view, object, ApiVersion, Caller};
+use crate::error::{ApiError, ApiResult, ISSUE_NOT_FOUND};
+use crate::extract::JsonBody;
+use crate::store;
+use crate::AppState;
+
+type MaybeCaller = Option<Extension<Caller>>;
+
+const MAX_CREATE: usize = 50;
+const MAX_FETCH: usize = 100;
+
+/// Each issue is created in its own transaction through the single-create path, so one bad
+/// element fails alone, as in Jira.
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(v): Extension<ApiVersion>,
+    c: MaybeCaller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let me = caller(c)?;
+    let updates = object(&body)?
+        .get("issueUpdates")
+        .and_then(Value::as_array)
+        .ok_or_else(|| {
+            ApiError::field(
+                "issueUpdates",
+                "Give the issues to create as a list 'issueUpdates'.",
+            )
+        })?
+        .clone();
+    if updates.is_empty() {
+        return Err(ApiError::field(
+            "issueUpdates",
+            "Give at least one issue to create.",
+        ));
+    }
+    if updates.len() > MAX_CREATE {
+        return Err(ApiError::bad_request(format!(
+            "At most {MAX_CREATE} issues can be created in one request; this one has {}.",
+            updates.len()
+        )));
+    }
+    let now = state.clock().now_ms();
+    let mode = state.mode();
+    let base = state.base_url();
+    let mut db = state.db();
+    let mut issues = Vec::new();
+    let mut errors = Vec::new();
+    for (n, item) in updates.iter().enumerate() {
+        match in_tx(&mut db, |tx, meta| create_in(tx, meta, v, mode, &me, now, item)) {
+            Ok(i) => issues.push(json!({
+                "id": i.id.to_string(),
+                "key": i.key,
+                "self": format!("{base}/rest/api/{}/issue/{}", v.number(), i.id),
+            })),
+            Err(e) => {
+                let status = e.status().as_u16();
+                let element = match e {
+                    ApiError::Jira { messages, errors, .. } => {
+                        json!({"errorMessages": messages, "errors": errors})
+                    }
+                    ApiError::Internal(cause) => {
+                        tracing::error!(%cause, "bulk create element failed");
+                        json!({"errorMessages": ["Internal server error"], "errors": {}})
+                    }
+                    ApiError::Unauthenticated { .. } => {
+                        json!({"errorMessages": [crate::error::NOT_AUTHENTICATED], "errors": {}})
+                    }
+                };
+                errors.push(json!({"status": status, "elementErrors": element, "failedElementNumber": n}));
+            }
+        }
+    }
+    let status = if issues.is_empty() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(json!({"issues": issues, "errors": errors}))))
+}
+
+fn strings(body: &serde_json::Map<String, Value>, key: &str) -> ApiResult<Vec<String>> {
+    match body.get(key) {
+        None | Some(Value::Null) => Ok(vec![]),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|x| match x {
+                Value::String(s) => Ok(s.clone()),
+                Value::Number(n) => Ok(n.to_string()),
+                _ => Err(ApiError::field(
+                    key,
+                    format!("'{key}' must be a list of strings."),
+                )),
+            })
+            .collect(),
+        Some(_) => Err(ApiError::field(
+            key,
+            format!("'{key}' must be a list of strings."),
+        )),
+    }
+}
+
+pub async fn fetch(
+    State(state): State<AppState>,
+    Extension(v): Extension<ApiVersion>,
+    c: MaybeCaller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Value>> {
+    let me = caller(c)?;
+    let o = object(&body)?;
+    let wanted = strings(o, "issueIdsOrKeys")?;
+    if wanted.is_empty() {
+        return Err(ApiError::bad_request(
+            "Give at least one issue ID or key in 'issueIdsOrKeys'.",
+        ));
+    }
+    if wanted.len() > MAX_FETCH {
+        return Err(ApiError::bad_request(format!(
+            "At most {MAX_FETCH} issues can be fetched in one request; this one asks for {}.",
+            wanted.len()
+        )));
+    }
+    let fields = strings(o, "fields")?;
+    let expand = strings(o, "expand")?;
+    let properties = strings(o, "properties")?;
+    let db = state.db();
+    let base = state.base_url();
+    let cx = ctx(&state, &db.meta, &base, v);
+    let view = issues_view(&db.meta, &fields, &expand, &properties);
+    let mut found = Vec::new();
+    let mut issue_errors = Vec::new();
+    for k in &wanted {
+        match super::visible_issue(&db, &me, k) {
+            Ok(i) => {
+                if !found.iter().any(|f: &store::IssueRow| f.id == i.id) {
+                    found.push(i);
+                }
+            }
+            Err(_) => issue_errors.push(json!({"id": k, "errorMessage": ISSUE_NOT_FOUND})),
+        }
+    }
+    found.sort_by_key(|i| i.id);
+    let mut issues = Vec::with_capacity(found.len());
+    for i in &found {
+        issues.push(render_issue(&cx, &db.conn, &me, i, &view)?);
+    }
+    Ok(Json(json!({"issues": issues, "issueErrors": issue_errors})))
+}
