@@ -20,6 +20,7 @@ mod db;
 pub mod error;
 mod extract;
 mod fields;
+mod jql_api;
 mod jql_eval;
 mod jql_time;
 mod meta;

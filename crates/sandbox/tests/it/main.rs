@@ -3,6 +3,8 @@
 mod control;
 mod errors;
 mod issues;
+mod jql;
+mod jql_diff;
 mod openapi;
 mod projects;
 mod search;
