@@ -375,3 +375,22 @@ async fn autocomplete_data_lists_fields_functions_and_reserved_words() {
     let words = b["jqlReservedWords"].as_array().unwrap();
     assert!(words.iter().any(|w| w == "select"));
 }
+
+#[tokio::test]
+async fn order_by_rank_follows_the_lexicographic_rank() {
+    let sb = history_site().await;
+    let (_, b) = sb
+        .post(
+            "/rest/api/3/search/jql",
+            json!({"jql": "project = ABC ORDER BY Rank DESC", "fields": ["customfield_10019"]}),
+        )
+        .await;
+    let issues = b["issues"].as_array().unwrap();
+    let ranks: Vec<&str> = issues
+        .iter()
+        .map(|i| i["fields"]["customfield_10019"].as_str().unwrap())
+        .collect();
+    assert_eq!(ranks.len(), 2, "{b}");
+    assert!(ranks[0] > ranks[1], "{ranks:?}");
+    assert_eq!(issues[0]["key"], "ABC-2");
+}
