@@ -4,7 +4,7 @@
 
 use std::cmp::Ordering;
 
-use jirakit_jql::{Clause, Direction, Field, Operand, Operator, Query, Term};
+use jirakit_jql::{Clause, Direction, Field, Operand, Operator, PredicateKind, Query, Term};
 use rusqlite::Connection;
 use serde_json::Value;
 
@@ -35,6 +35,7 @@ enum Key {
     Resolved,
     Due,
     Parent,
+    Attachments,
     Custom(String, CustomKind),
 }
 
@@ -61,6 +62,42 @@ enum Pred {
     Empty(Key),
     Cmp(Key, Operator, V),
     Contains(Key, Vec<String>),
+    /// `WAS`/`WAS IN` over the field's value periods (`WAS NOT` is `Not(Was)`).
+    Was(Hist, Vec<V>, bool, Vec<HistPred>),
+    /// `CHANGED` with its predicates, over real change items.
+    Changed(Hist, Vec<HistPred>),
+    /// The issue's id is in the set.
+    IdIn(Vec<i64>),
+    /// The issue was created, changed or commented on by one of the users within `[lo, hi)`.
+    UpdatedBy(Vec<String>, i64, i64),
+}
+
+/// A field searched through the changelog: its key and the changelog's field id.
+#[derive(Debug, Clone)]
+struct Hist {
+    key: Key,
+    field_id: String,
+}
+
+/// One history predicate, with dates already turned into ranges at their implied precision.
+#[derive(Debug, Clone)]
+enum HistPred {
+    Before(DateRange),
+    After(DateRange),
+    On(DateRange),
+    During(DateRange, DateRange),
+    By(Vec<String>),
+    /// `FROM`/`TO`: values, and whether EMPTY is among them.
+    From(Vec<V>, bool),
+    To(Vec<V>, bool),
+}
+
+/// A date range `[lo, hi)` in ms: a day for `2026-01-05`, a minute for `2026-01-05 10:00`, a
+/// day for `-1d`, one second from the instant for functions and epoch numbers.
+#[derive(Debug, Clone, Copy)]
+struct DateRange {
+    lo: i64,
+    hi: i64,
 }
 
 pub struct Compiled {
@@ -169,6 +206,7 @@ impl Cx<'_> {
             "resolved" | "resolutiondate" => Key::Resolved,
             "due" | "duedate" => Key::Due,
             "parent" => Key::Parent,
+            "attachments" | "attachment" => Key::Attachments,
             _ => match self.meta.custom_field_by_name(&name) {
                 Some(c) => Key::Custom(c.id.clone(), c.kind),
                 None => {
@@ -217,12 +255,17 @@ impl Cx<'_> {
             ))
         };
         if t.op.is_history() {
-            return Err(err(format!(
-                "The operator '{}' is not supported by the sandbox yet (JQL history search arrives with issue 4).",
-                t.op.as_str()
-            )));
+            return self.history_term(t, key, &fname);
+        }
+        if key == Key::Attachments && !matches!(t.op, Operator::Is | Operator::IsNot) {
+            return Err(unsupported());
         }
         let operand = t.operand.as_ref().ok_or_else(unsupported)?;
+        if key == Key::Issue {
+            if let Some(p) = self.issue_function(t, operand)? {
+                return Ok(p);
+            }
+        }
         let text_like = matches!(key, Key::Text(_) | Key::Comment | Key::AllText)
             || matches!(
                 &key,
@@ -343,9 +386,243 @@ impl Cx<'_> {
         }
     }
 
+    /// `WAS`, `WAS IN`, `WAS NOT`, `WAS NOT IN`, `CHANGED`: only fields with a changelog.
+    fn history_term(&self, t: &Term, key: Key, fname: &str) -> ApiResult<Pred> {
+        let field_id = match &key {
+            Key::Status => "status".to_string(),
+            Key::User(f) if *f != "creator" => f.to_string(),
+            Key::Priority => "priority".into(),
+            Key::Resolution => "resolution".into(),
+            Key::FixVersions => "fixVersions".into(),
+            Key::Versions => "versions".into(),
+            Key::Components => "components".into(),
+            Key::Custom(id, kind) if !matches!(kind, CustomKind::Rank | CustomKind::Sprint) => id.clone(),
+            _ => {
+                return Err(err(format!(
+                    "History searches do not support the '{fname}' field."
+                )))
+            }
+        };
+        let hist = Hist { key, field_id };
+        let mut preds = Vec::new();
+        for p in &t.predicates {
+            let changed_only = matches!(p.kind, PredicateKind::From(_) | PredicateKind::To(_));
+            if changed_only && t.op != Operator::Changed {
+                return Err(err(format!(
+                    "The '{}' predicate is not supported by the '{}' operator.",
+                    p.kind.keyword(),
+                    t.op.as_str()
+                )));
+            }
+            preds.push(match &p.kind {
+                PredicateKind::Before(o) => HistPred::Before(self.range(o)?),
+                PredicateKind::After(o) => HistPred::After(self.range(o)?),
+                PredicateKind::On(o) => HistPred::On(self.range(o)?),
+                PredicateKind::During(a, b) => HistPred::During(self.range(a)?, self.range(b)?),
+                PredicateKind::By(o) => {
+                    let us = self.resolve(&Key::User("assignee"), "by", o)?;
+                    HistPred::By(
+                        us.into_iter()
+                            .filter_map(|v| if let V::Str(s) = v { Some(s) } else { None })
+                            .collect(),
+                    )
+                }
+                PredicateKind::From(o) | PredicateKind::To(o) => {
+                    let (vs, empty) = self.hist_values(&hist.key, fname, o)?;
+                    if matches!(p.kind, PredicateKind::From(_)) {
+                        HistPred::From(vs, empty)
+                    } else {
+                        HistPred::To(vs, empty)
+                    }
+                }
+            });
+        }
+        if t.op == Operator::Changed {
+            return Ok(Pred::Changed(hist, preds));
+        }
+        let operand = t
+            .operand
+            .as_ref()
+            .ok_or_else(|| err(format!("The operator '{}' needs a value.", t.op.as_str())))?;
+        let list_op = matches!(t.op, Operator::WasIn | Operator::WasNotIn);
+        match operand {
+            Operand::List(..) if !list_op => {
+                return Err(err(format!(
+                    "The operator '{}' does not take a list of values.",
+                    t.op.as_str()
+                )))
+            }
+            Operand::Value(_) | Operand::Empty(_) if list_op => {
+                return Err(err(format!(
+                    "The operator '{}' takes a list of values in parentheses.",
+                    t.op.as_str()
+                )))
+            }
+            _ => {}
+        }
+        let (vs, empty) = self.hist_values(&hist.key, fname, operand)?;
+        let p = Pred::Was(hist, vs, empty, preds);
+        Ok(if matches!(t.op, Operator::WasNot | Operator::WasNotIn) {
+            Pred::Not(Box::new(p))
+        } else {
+            p
+        })
+    }
+
+    /// `issuekey IN updatedBy(...)`, `issueHistory()`, `watchedIssues()`, `votedIssues()`,
+    /// `linkedIssues(...)` and their "work item" names: sets of issues rather than values.
+    fn issue_function(&self, t: &Term, operand: &Operand) -> ApiResult<Option<Pred>> {
+        let Operand::Function { name, args, .. } = operand else {
+            return Ok(None);
+        };
+        let lower = name.to_lowercase();
+        let pred = match lower.as_str() {
+            "updatedby" => {
+                let user = args.first().ok_or_else(|| {
+                    err("Function 'updatedBy' expects between 1 and 3 arguments but got 0.")
+                })?;
+                if args.len() > 3 {
+                    return Err(err(format!(
+                        "Function 'updatedBy' expects between 1 and 3 arguments but got {}.",
+                        args.len()
+                    )));
+                }
+                let users: Vec<String> = self
+                    .resolve(
+                        &Key::User("assignee"),
+                        "updatedBy",
+                        &Operand::Value(jirakit_jql::Value {
+                            text: user.clone(),
+                            quoted: true,
+                            span: Default::default(),
+                        }),
+                    )?
+                    .into_iter()
+                    .filter_map(|v| if let V::Str(s) = v { Some(s) } else { None })
+                    .collect();
+                // Jira rounds anything finer than a day to whole days here.
+                let bound = |a: Option<&String>, lower_end: bool| -> ApiResult<i64> {
+                    let Some(a) = a else {
+                        return Ok(if lower_end { i64::MIN } else { i64::MAX });
+                    };
+                    let (lo, hi) = crate::jql_time::range(a, self.now, &self.user.time_zone)
+                        .ok_or_else(|| err(format!("Function 'updatedBy': '{a}' is not a date.")))?;
+                    let day = |ms: i64| {
+                        crate::jql_time::range(
+                            &crate::jql_time::local_date(ms, &self.user.time_zone),
+                            self.now,
+                            &self.user.time_zone,
+                        )
+                    };
+                    Ok(if lower_end {
+                        day(lo).map_or(lo, |d| d.0)
+                    } else {
+                        day(hi - 1).map_or(hi, |d| d.1)
+                    })
+                };
+                Pred::UpdatedBy(users, bound(args.get(1), true)?, bound(args.get(2), false)?)
+            }
+            // The sandbox does not track views: the caller's own recent work stands in for it.
+            "issuehistory" | "workitemhistory" => {
+                Pred::UpdatedBy(vec![self.user.account_id.clone()], i64::MIN, i64::MAX)
+            }
+            // Watches, votes and links have no tables yet: these sets are empty.
+            "watchedissues" | "watchedworkitems" | "votedissues" | "votedworkitems" => Pred::IdIn(vec![]),
+            "linkedissues" | "linkedworkitems" => {
+                if args.is_empty() {
+                    return Err(err(format!(
+                        "Function '{name}' expects at least 1 argument but got 0."
+                    )));
+                }
+                Pred::IdIn(vec![])
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(match t.op {
+            Operator::In | Operator::Eq => pred,
+            Operator::NotIn | Operator::NotEq => Pred::Not(Box::new(pred)),
+            _ => {
+                return Err(err(format!(
+                    "The operator '{}' is not supported by the function '{name}'.",
+                    t.op.as_str()
+                )))
+            }
+        }))
+    }
+
+    /// Values for a history clause, and whether EMPTY is among them. `resolution WAS
+    /// Unresolved` means WAS EMPTY.
+    fn hist_values(&self, key: &Key, fname: &str, o: &Operand) -> ApiResult<(Vec<V>, bool)> {
+        let items: Vec<&Operand> = match o {
+            Operand::List(items, _) => items.iter().collect(),
+            other => vec![other],
+        };
+        let mut out = Vec::new();
+        let mut empty = false;
+        for it in items {
+            if matches!(it, Operand::Empty(_)) {
+                empty = true;
+                continue;
+            }
+            for v in self.resolve(key, fname, it)? {
+                if v == V::Id(-1) && *key == Key::Resolution {
+                    empty = true;
+                } else {
+                    out.push(v);
+                }
+            }
+        }
+        Ok((out, empty))
+    }
+
+    /// A history predicate's date at its implied precision (Jira's rounding: a day for
+    /// dates and `d`/`w` periods, an hour for `h`, a minute for `m` and `HH:mm`, an instant
+    /// for functions and epoch milliseconds).
+    fn range(&self, o: &Operand) -> ApiResult<DateRange> {
+        let tz = &self.user.time_zone;
+        match o {
+            Operand::Function { name, args, .. } => {
+                let vs = self.function(&Key::Updated, "date", name, args)?;
+                match vs.as_slice() {
+                    [V::Time(t)] => Ok(DateRange { lo: *t, hi: t + 1000 }),
+                    _ => Err(err(format!("The function '{name}' does not return a date."))),
+                }
+            }
+            Operand::Value(v) => {
+                if let Some(ms) = v.as_number() {
+                    return Ok(DateRange {
+                        lo: ms,
+                        hi: ms + 1000,
+                    });
+                }
+                crate::jql_time::range(&v.text, self.now, tz)
+                    .map(|(lo, hi)| DateRange { lo, hi })
+                    .ok_or_else(|| {
+                        err(format!(
+                            "Date value '{}' is invalid. Valid formats include: 'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd', or a period format e.g. '-5d', '4w 2d'.",
+                            v.text
+                        ))
+                    })
+            }
+            _ => Err(err("A history predicate takes one date value.")),
+        }
+    }
+
     /// Turns an operand into the values a field holds, with Jira's "does not exist" errors.
     fn resolve(&self, key: &Key, fname: &str, op: &Operand) -> ApiResult<Vec<V>> {
         let meta = self.meta;
+        if let Operand::Value(v) = op {
+            // Jira reads an unquoted number on a date field as milliseconds since the epoch.
+            if let Some(ms) = v.as_number() {
+                match key {
+                    Key::Created | Key::Updated | Key::Resolved | Key::Custom(_, CustomKind::DateTime) => {
+                        return Ok(vec![V::Time(ms)])
+                    }
+                    Key::Due | Key::Custom(_, CustomKind::Date) => return Ok(vec![self.time_value(key, ms)]),
+                    _ => {}
+                }
+            }
+        }
         let text = match op {
             Operand::Value(v) => v.text.clone(),
             Operand::Function { name, args, .. } => return self.function(key, fname, name, args),
@@ -488,7 +765,9 @@ impl Cx<'_> {
                 }
                 ids
             }
-            Key::Custom(..) | Key::Text(_) | Key::Comment | Key::AllText => vec![V::Str(text)],
+            Key::Custom(..) | Key::Text(_) | Key::Comment | Key::AllText | Key::Attachments => {
+                vec![V::Str(text)]
+            }
         })
     }
 
@@ -626,6 +905,7 @@ fn values(i: &IssueRow, meta: &Meta, key: &Key) -> Vec<V> {
             .into_iter()
             .collect(),
         Key::Parent => Vec::new(),
+        Key::Attachments => ids(i.get("attachment")),
         Key::Text(_) | Key::Comment | Key::AllText => Vec::new(),
         Key::Custom(id, kind) => {
             let v = i.get(id);
@@ -802,6 +1082,24 @@ impl Eval<'_> {
                 Key::Resolution => i.get("resolution").is_null(),
                 _ => self.field_values(i, key)?.is_empty(),
             },
+            Pred::Cmp(Key::Issue, op, V::Str(want)) => {
+                // Jira compares key numbers within the referenced issue's project; a reference to
+                // an issue that does not exist (or is hidden) matches nothing.
+                let Some(r) = store::issue(self.conn, want)? else {
+                    return Ok(false);
+                };
+                if r.project_id != i.project_id {
+                    return Ok(false);
+                }
+                let o = i.num.cmp(&r.num);
+                match op {
+                    Operator::Gt => o == Ordering::Greater,
+                    Operator::GtEq => o != Ordering::Less,
+                    Operator::Lt => o == Ordering::Less,
+                    Operator::LtEq => o != Ordering::Greater,
+                    _ => false,
+                }
+            }
             Pred::Cmp(key, op, v) => {
                 let have = self.field_values(i, key)?;
                 have.iter().any(|h| match compare(self.meta, key, h, v) {
@@ -819,7 +1117,203 @@ impl Eval<'_> {
                 let text = self.text_of(i, key)?;
                 qs.iter().all(|q| text_matches(&text, q))
             }
+            Pred::IdIn(ids) => ids.contains(&i.id),
+            Pred::UpdatedBy(users, lo, hi) => {
+                let within = |t: i64| t >= *lo && t < *hi;
+                let by = |u: Option<&str>| u.is_some_and(|u| users.iter().any(|x| x == u));
+                if by(i.get("creator").as_str()) && within(i.created) {
+                    return Ok(true);
+                }
+                let (_, hs) = store::histories(self.conn, i.id, 0, i64::MAX)?;
+                if hs.iter().any(|h| by(h.author.as_deref()) && within(h.created)) {
+                    return Ok(true);
+                }
+                let (_, cs) = store::comments(self.conn, i.id, 0, i64::MAX, false)?;
+                cs.iter().any(|c| by(Some(&c.author)) && within(c.created))
+            }
+            Pred::Was(h, want, empty, preds) => {
+                let (periods, _) = self.timeline(i, h)?;
+                periods.iter().any(|p| {
+                    let value_ok = if p.values.is_empty() {
+                        *empty
+                    } else {
+                        p.values.iter().any(|v| want.iter().any(|w| eq(v, w)))
+                    };
+                    value_ok && preds.iter().all(|q| period_matches(p, q))
+                })
+            }
+            Pred::Changed(h, preds) => {
+                let (_, changes) = self.timeline(i, h)?;
+                changes.iter().any(|c| preds.iter().all(|q| change_matches(c, q)))
+            }
         })
+    }
+
+    /// The field's value periods (from creation; the initial value counts) and its real changes,
+    /// rebuilt from the changelog.
+    fn timeline(&self, i: &IssueRow, h: &Hist) -> ApiResult<(Vec<Period>, Vec<Change>)> {
+        let (_, histories) = store::histories(self.conn, i.id, 0, i64::MAX)?;
+        let mut changes = Vec::new();
+        for hs in &histories {
+            for it in hs
+                .items
+                .iter()
+                .filter(|it| it.field_id.as_deref() == Some(&h.field_id))
+            {
+                changes.push(Change {
+                    at: hs.created,
+                    author: hs.author.clone(),
+                    from: hist_value(&h.key, it.from.as_deref(), it.from_string.as_deref()),
+                    to: hist_value(&h.key, it.to.as_deref(), it.to_string.as_deref()),
+                });
+            }
+        }
+        let mut current: Vec<V> = self.field_values(i, &h.key)?;
+        current.retain(|v| *v != V::Id(-1));
+        let delta = matches!(h.key, Key::FixVersions | Key::Versions | Key::Components);
+        // Values held before each change, newest first, then reversed.
+        let mut values = Vec::with_capacity(changes.len() + 1);
+        if delta {
+            let mut set = current.clone();
+            values.push(set.clone());
+            for c in changes.iter().rev() {
+                set.retain(|v| !c.to.contains(v));
+                for f in &c.from {
+                    if !set.contains(f) {
+                        set.push(f.clone());
+                    }
+                }
+                values.push(set.clone());
+            }
+            values.reverse();
+        } else {
+            match changes.first() {
+                Some(first) => {
+                    values.push(first.from.clone());
+                    values.extend(changes.iter().map(|c| c.to.clone()));
+                }
+                None => values.push(current),
+            }
+        }
+        let creator = i
+            .get("creator")
+            .as_str()
+            .or(i.get("reporter").as_str())
+            .map(str::to_string);
+        let mut periods = Vec::with_capacity(values.len());
+        for (n, vs) in values.into_iter().enumerate() {
+            let (start, setter) = if n == 0 {
+                (i.created, creator.clone())
+            } else {
+                (changes[n - 1].at, changes[n - 1].author.clone())
+            };
+            periods.push(Period {
+                start,
+                end: changes.get(n).map(|c| c.at),
+                setter,
+                values: vs,
+            });
+        }
+        Ok((periods, changes))
+    }
+}
+
+/// A span of time during which a field held `values` (none: EMPTY); `end` is `None` for the
+/// current value.
+#[derive(Debug)]
+struct Period {
+    start: i64,
+    end: Option<i64>,
+    setter: Option<String>,
+    values: Vec<V>,
+}
+
+#[derive(Debug)]
+struct Change {
+    at: i64,
+    author: Option<String>,
+    from: Vec<V>,
+    to: Vec<V>,
+}
+
+/// A changelog value read back as the values the evaluator compares.
+fn hist_value(key: &Key, raw: Option<&str>, shown: Option<&str>) -> Vec<V> {
+    let id = |s: Option<&str>| s.and_then(|s| s.trim().parse::<i64>().ok()).map(V::Id);
+    match key {
+        Key::Status
+        | Key::Priority
+        | Key::Resolution
+        | Key::FixVersions
+        | Key::Versions
+        | Key::Components
+        | Key::Custom(_, CustomKind::Select) => id(raw).into_iter().collect(),
+        Key::Custom(_, CustomKind::MultiSelect) => raw
+            .unwrap_or("")
+            .trim_matches(|c| c == '[' || c == ']')
+            .split(',')
+            .filter_map(|x| x.trim().parse().ok())
+            .map(V::Id)
+            .collect(),
+        Key::User(_) | Key::Custom(_, CustomKind::User) => {
+            raw.map(|s| V::Str(s.to_string())).into_iter().collect()
+        }
+        Key::Custom(_, CustomKind::Number) => shown
+            .and_then(|s| s.parse::<f64>().ok())
+            .map(V::Num)
+            .into_iter()
+            .collect(),
+        Key::Custom(_, CustomKind::Labels | CustomKind::MultiUser) => shown
+            .unwrap_or("")
+            .split_whitespace()
+            .map(|s| V::Str(s.to_string()))
+            .collect(),
+        Key::Custom(_, CustomKind::DateTime) => raw
+            .and_then(crate::clock::parse_datetime)
+            .map(V::Time)
+            .into_iter()
+            .collect(),
+        Key::Custom(_, CustomKind::Date) => raw.map(|s| V::Date(s.to_string())).into_iter().collect(),
+        _ => shown
+            .or(raw)
+            .filter(|s| !s.is_empty())
+            .map(|s| V::Str(s.to_string()))
+            .into_iter()
+            .collect(),
+    }
+}
+
+fn in_values(have: &[V], want: &[V], empty: bool) -> bool {
+    if have.is_empty() {
+        empty
+    } else {
+        have.iter().any(|h| want.iter().any(|w| eq(h, w)))
+    }
+}
+
+/// WAS predicates on a value period: BEFORE — it began before the range; AFTER — it lasted past
+/// the range; ON/DURING — it overlapped; BY — the change that set it was made by the user.
+fn period_matches(p: &Period, q: &HistPred) -> bool {
+    let lasts_until = |t: i64| p.end.is_none_or(|e| e >= t);
+    match q {
+        HistPred::Before(r) => p.start < r.lo,
+        HistPred::After(r) => lasts_until(r.hi),
+        HistPred::On(r) => p.start < r.hi && lasts_until(r.lo),
+        HistPred::During(a, b) => p.start < b.hi && lasts_until(a.lo),
+        HistPred::By(us) => p.setter.as_ref().is_some_and(|s| us.contains(s)),
+        HistPred::From(..) | HistPred::To(..) => false,
+    }
+}
+
+/// CHANGED predicates on one change.
+fn change_matches(c: &Change, q: &HistPred) -> bool {
+    match q {
+        HistPred::Before(r) => c.at < r.lo,
+        HistPred::After(r) => c.at >= r.hi,
+        HistPred::On(r) => c.at >= r.lo && c.at < r.hi,
+        HistPred::During(a, b) => c.at >= a.lo && c.at < b.hi,
+        HistPred::By(us) => c.author.as_ref().is_some_and(|s| us.contains(s)),
+        HistPred::From(vs, empty) => in_values(&c.from, vs, *empty),
+        HistPred::To(vs, empty) => in_values(&c.to, vs, *empty),
     }
 }
 
@@ -927,6 +1421,31 @@ enum SortV {
     KeyNum(String, i64),
 }
 
+/// Which of the given issue ids match the query (for `/jql/match`): only issues the caller may
+/// browse, in the order given.
+pub fn matching_ids(
+    conn: &Connection,
+    meta: &Meta,
+    user: &User,
+    q: &Compiled,
+    ids: &[i64],
+) -> ApiResult<Vec<i64>> {
+    let ev = Eval { conn, meta };
+    let mut out = Vec::new();
+    for id in ids {
+        let Some(i) = store::issue_by_id(conn, *id)? else {
+            continue;
+        };
+        let visible = meta
+            .project(i.project_id)
+            .is_some_and(|p| meta.can_browse(user, p));
+        if visible && !out.contains(id) && ev.matches(&q.pred, &i)? {
+            out.push(*id);
+        }
+    }
+    Ok(out)
+}
+
 /// Runs a compiled query: matching issues the caller may browse, in the query's order (Jira's
 /// default, newest key first, when it gives none). EMPTY sorts last ascending, first descending.
 pub fn execute(conn: &Connection, meta: &Meta, user: &User, q: &Compiled) -> ApiResult<Vec<IssueRow>> {
@@ -952,19 +1471,14 @@ pub fn execute(conn: &Connection, meta: &Meta, user: &User, q: &Compiled) -> Api
     out.sort_by(|a, b| {
         for (key, desc) in &keys {
             let (va, vb) = (sort_value(a, meta, key), sort_value(b, meta, key));
+            // EMPTY is greater than any value: last ascending, first descending.
             let o = match (va, vb) {
                 (None, None) => Ordering::Equal,
                 (None, Some(_)) => Ordering::Greater,
                 (Some(_), None) => Ordering::Less,
-                (Some(x), Some(y)) => {
-                    let o = x.partial_cmp(&y).unwrap_or(Ordering::Equal);
-                    if *desc {
-                        o.reverse()
-                    } else {
-                        o
-                    }
-                }
+                (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
             };
+            let o = if *desc { o.reverse() } else { o };
             if o != Ordering::Equal {
                 return o;
             }

@@ -63,11 +63,71 @@ pub fn instant(text: &str, now: i64, tz: &str) -> Option<i64> {
     }
     let norm = t.replace('/', "-");
     let z = zone(tz);
-    if let Ok(d) = norm.parse::<Date>() {
+    // jiff also reads "2026-01-05 10:00" as a date: the time must not be dropped.
+    if let Some(d) = norm.parse::<Date>().ok().filter(|_| !norm.contains(':')) {
         return d.to_zoned(z).ok().map(|x| x.timestamp().as_millisecond());
     }
     let dt = DateTime::strptime("%Y-%m-%d %H:%M", &norm).ok()?;
     dt.to_zoned(z).ok().map(|x| x.timestamp().as_millisecond())
+}
+
+/// The finest unit of a period (`'d'` for days and weeks, `'h'`, `'m'`), for implied precision.
+fn finest_unit(text: &str) -> Option<char> {
+    let mut unit = None;
+    for c in text.chars() {
+        let rank = |u: char| match u {
+            'd' => 0,
+            'h' => 1,
+            _ => 2,
+        };
+        let u = match c {
+            'w' | 'd' => 'd',
+            'h' => 'h',
+            'm' => 'm',
+            _ => continue,
+        };
+        if unit.is_none_or(|old| rank(u) > rank(old)) {
+            unit = Some(u);
+        }
+    }
+    unit
+}
+
+/// A JQL date at its implied precision, as `[lo, hi)` in ms: the whole day for `2026-01-05`
+/// and for `-1d`/`-2w`, the hour for `-3h`, the minute for `-30m` and `2026-01-05 10:00`. This is
+/// how WAS/CHANGED predicates read dates (BEFORE takes `lo`, AFTER `hi`).
+pub fn range(text: &str, now: i64, tz: &str) -> Option<(i64, i64)> {
+    let t = text.trim();
+    let z = zone(tz);
+    if let Some(p) = period(t) {
+        let at = Timestamp::from_millisecond(now + p).ok()?.to_zoned(z);
+        return match finest_unit(t)? {
+            'd' => {
+                let lo = at.start_of_day().ok()?;
+                let hi = lo.checked_add(1.day()).ok()?;
+                Some((lo.timestamp().as_millisecond(), hi.timestamp().as_millisecond()))
+            }
+            'h' => {
+                let ms = at.timestamp().as_millisecond();
+                let lo = ms - ms.rem_euclid(3_600_000);
+                Some((lo, lo + 3_600_000))
+            }
+            _ => {
+                let ms = at.timestamp().as_millisecond();
+                let lo = ms - ms.rem_euclid(60_000);
+                Some((lo, lo + 60_000))
+            }
+        };
+    }
+    let norm = t.replace('/', "-");
+    // jiff reads "2026-01-05 10:00" as a date too: only a value without a time is a whole day.
+    if let Some(d) = norm.parse::<Date>().ok().filter(|_| !norm.contains(':')) {
+        let lo = d.to_zoned(z.clone()).ok()?;
+        let hi = lo.checked_add(1.day()).ok()?;
+        return Some((lo.timestamp().as_millisecond(), hi.timestamp().as_millisecond()));
+    }
+    let lo = instant(t, now, tz)?;
+    Some((lo, lo + 60_000))
 }
 
 /// `startOfDay(-1)`, `endOfMonth("+2M")`, ... in the user's time zone.
@@ -169,9 +229,27 @@ mod tests {
     }
 
     #[test]
+    fn history_dates_take_their_implied_precision() {
+        let day = 86_400_000;
+        let midnight = NOW - 9 * 3_600_000;
+        assert_eq!(range("2026-01-05", NOW, "UTC"), Some((midnight, midnight + day)));
+        assert_eq!(range("-1d", NOW, "UTC"), Some((midnight - day, midnight)));
+        assert_eq!(
+            range("-2h", NOW, "UTC"),
+            Some((NOW - 2 * 3_600_000, NOW - 3_600_000))
+        );
+        let ten = midnight + 10 * 3_600_000;
+        assert_eq!(range("2026/01/05 10:00", NOW, "UTC"), Some((ten, ten + 60_000)));
+    }
+
+    #[test]
     fn absolute_dates_are_midnight_in_the_users_zone() {
         let utc = instant("2026-01-05", NOW, "UTC").unwrap();
         let paris = instant("2026/01/05", NOW, "Europe/Paris").unwrap();
         assert_eq!(utc - paris, 3_600_000);
+        assert_eq!(
+            instant("2026-01-05 10:30", NOW, "UTC"),
+            Some(utc + 10 * 3_600_000 + 30 * 60_000)
+        );
     }
 }

@@ -22,6 +22,7 @@ pub mod error;
 mod extract;
 mod faults;
 mod fields;
+mod jql_api;
 mod jql_eval;
 mod jql_time;
 mod limits;

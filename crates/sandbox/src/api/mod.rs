@@ -158,6 +158,13 @@ pub fn routes() -> Router<AppState> {
             "/search",
             get(crate::search::legacy_search).post(crate::search::legacy_search),
         )
+        .route(
+            "/search/approximate-count",
+            post(crate::jql_api::approximate_count),
+        )
+        .route("/jql/parse", post(crate::jql_api::parse))
+        .route("/jql/match", post(crate::jql_api::match_issues))
+        .route("/jql/autocompletedata", get(crate::jql_api::autocomplete))
         .merge(crate::webhooks::api_routes())
 }
 

@@ -5,6 +5,8 @@ mod control;
 mod errors;
 mod faults;
 mod issues;
+mod jql;
+mod jql_diff;
 mod limits;
 mod openapi;
 mod projects;

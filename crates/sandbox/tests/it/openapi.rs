@@ -279,6 +279,39 @@ async fn responses_match_the_official_openapi_document() {
         ),
         (
             "post",
+            "/rest/api/3/jql/parse?validation=warn".into(),
+            "/rest/api/3/jql/parse",
+            "200",
+            Some(json!({"queries": [
+                "project = SHOP AND status WAS IN (\"To Do\", Done) BY currentUser() AFTER -1w ORDER BY created DESC",
+                "status CHANGED FROM \"To Do\" DURING (\"2026-01-01\", now()) OR NOT assignee IS EMPTY",
+                "summary query",
+                "nosuchfield = 1"
+            ]})),
+        ),
+        (
+            "post",
+            "/rest/api/3/jql/match".into(),
+            "/rest/api/3/jql/match",
+            "200",
+            Some(json!({"issueIds": [10000, 10001, 10002], "jqls": ["project = SHOP", "nosuchfield = 1"]})),
+        ),
+        (
+            "post",
+            "/rest/api/3/search/approximate-count".into(),
+            "/rest/api/3/search/approximate-count",
+            "200",
+            Some(json!({"jql": "project = SHOP"})),
+        ),
+        (
+            "get",
+            "/rest/api/3/jql/autocompletedata".into(),
+            "/rest/api/3/jql/autocompletedata",
+            "200",
+            None,
+        ),
+        (
+            "post",
             "/rest/api/3/changelog/bulkfetch".into(),
             "/rest/api/3/changelog/bulkfetch",
             "200",
@@ -347,6 +380,10 @@ async fn responses_match_the_official_openapi_document() {
     // declared as plain strings, but Jira sends null for the empty side of a change (a field set
     // for the first time has no `from`). Clients rely on the keys being present.
     failures.retain(|f| !(f.contains("null is not of type \"string\"") && f.contains("/items/")));
+    // Known gap: JqlQueryClause pairs `additionalProperties: false` with an `anyOf` of the clause
+    // shapes and declares no properties itself, so under JSON Schema no clause at all (not even
+    // the document's own example) validates. Jira sends the clause shapes the anyOf describes.
+    failures.retain(|f| !(f.contains("/structure/where") && f.contains("jql/parse")));
     assert!(
         failures.is_empty(),
         "{} shape mismatches:\n{}",

@@ -36,6 +36,18 @@ impl Sb {
         }
     }
 
+    /// Turns off the Jira-like rate limits, for tests that send many requests on a frozen clock
+    /// (a frozen clock never refills the buckets).
+    pub async fn without_limits(&self) {
+        let (s, b) = self
+            .put(
+                "/_sandbox/limits",
+                json!({"burst_per_second": null, "issue_writes": null}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.sandbox.url())
     }
