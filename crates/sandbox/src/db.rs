@@ -23,6 +23,8 @@ pub fn open(path: Option<&Path>) -> rusqlite::Result<Connection> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "busy_timeout", 5000)?;
     conn.pragma_update(None, "cache_size", -65536)?;
+    // An issue read runs a few dozen distinct statements; keep them all prepared.
+    conn.set_prepared_statement_cache_capacity(256);
     migrate(&conn)?;
     Ok(conn)
 }
