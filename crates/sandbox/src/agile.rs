@@ -9,7 +9,9 @@ use axum::{Extension, Json, Router};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Map, Value};
 
-use crate::api::{caller, ctx, in_tx, object, visible_issue, visible_project, ApiVersion, Caller};
+use crate::api::{
+    caller, ctx, in_tx, object, required_text, visible_issue, visible_project, ApiVersion, Caller,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonBody, Params};
 use crate::meta::{CustomKind, Meta, User};
@@ -142,14 +144,12 @@ async fn create_filter(
 ) -> ApiResult<Json<Value>> {
     let me = caller(c)?;
     let o = object(&body)?;
-    let name = o
-        .get("name")
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|n| !n.is_empty());
-    let name = name
-        .ok_or_else(|| ApiError::field("filterName", "You must specify a name to save this filter as."))?
-        .to_string();
+    let name = required_text(
+        o,
+        "name",
+        "filterName",
+        "You must specify a name to save this filter as.",
+    )?;
     let jql = o.get("jql").and_then(Value::as_str).unwrap_or("").to_string();
     let description = o
         .get("description")
@@ -393,14 +393,7 @@ async fn create_board(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let me = caller(c)?;
     let o = object(&body)?;
-    let name = o
-        .get("name")
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|n| !n.is_empty());
-    let name = name
-        .ok_or_else(|| ApiError::field("name", "The board name is required."))?
-        .to_string();
+    let name = required_text(o, "name", "name", "The board name is required.")?;
     let kind = match o.get("type").and_then(Value::as_str) {
         Some(t @ ("scrum" | "kanban")) => t.to_string(),
         Some(other) => {
@@ -812,14 +805,7 @@ async fn create_sprint(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let me = caller(c)?;
     let o = object(&body)?;
-    let name = o
-        .get("name")
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|n| !n.is_empty());
-    let name = name
-        .ok_or_else(|| ApiError::field("name", "The sprint name is required."))?
-        .to_string();
+    let name = required_text(o, "name", "name", "The sprint name is required.")?;
     if name.chars().count() > 30 {
         return Err(ApiError::field(
             "name",

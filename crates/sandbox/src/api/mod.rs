@@ -272,6 +272,22 @@ pub fn object(body: &serde_json::Value) -> ApiResult<&serde_json::Map<String, se
         .ok_or_else(|| ApiError::bad_request("The request body must be a JSON object."))
 }
 
+/// A required string member of a JSON object, trimmed and not blank; a 400 naming `field` with
+/// `message` otherwise.
+pub fn required_text(
+    o: &serde_json::Map<String, serde_json::Value>,
+    key: &str,
+    field: &str,
+    message: &str,
+) -> ApiResult<String> {
+    o.get(key)
+        .and_then(serde_json::Value::as_str)
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| ApiError::field(field, message))
+}
+
 /// Runs a write in one transaction; the store is left as it was if anything fails.
 pub fn in_tx<T>(db: &mut Db, f: impl FnOnce(&rusqlite::Transaction, &Meta) -> ApiResult<T>) -> ApiResult<T> {
     let Db { conn, meta } = db;
