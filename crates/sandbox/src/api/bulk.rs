@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use super::issues::{create_in, render_issue};
 use super::{caller, ctx, in_tx, issues_view, object, ApiVersion, Caller};
-use crate::error::{ApiError, ApiResult, ISSUE_NOT_FOUND};
+use crate::error::{ApiError, ApiResult};
 use crate::extract::JsonBody;
 use crate::store;
 use crate::AppState;
@@ -135,8 +135,11 @@ pub async fn fetch(
     let base = state.base_url();
     let cx = ctx(&state, &db.meta, &base, v);
     let view = issues_view(&db.meta, &fields, &expand, &properties);
+    // The official document: issues that are not found or that the caller may not see are left
+    // out, and are *not* listed in `issueErrors`; that list is for retriable errors and payload
+    // limits, which the sandbox does not have, so it is always empty here.
     let mut found = Vec::new();
-    let mut issue_errors = Vec::new();
+    let issue_errors: Vec<Value> = Vec::new();
     for k in &wanted {
         match super::visible_issue(&db, &me, k) {
             Ok(i) => {
@@ -144,7 +147,8 @@ pub async fn fetch(
                     found.push(i);
                 }
             }
-            Err(_) => issue_errors.push(json!({"id": k, "errorMessage": ISSUE_NOT_FOUND})),
+            Err(e) if e.status() == StatusCode::NOT_FOUND => {}
+            Err(e) => return Err(e),
         }
     }
     found.sort_by_key(|i| i.id);
