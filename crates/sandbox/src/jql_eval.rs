@@ -70,6 +70,8 @@ enum Pred {
     IdIn(Vec<i64>),
     /// The issue was created, changed or commented on by one of the users within `[lo, hi)`.
     UpdatedBy(Vec<String>, i64, i64),
+    /// The user watches (`true`) or voted for (`false`) the issue.
+    WatchedOrVoted(String, bool),
 }
 
 /// A field searched through the changelog: its key and the changelog's field id.
@@ -526,8 +528,9 @@ impl Cx<'_> {
             "issuehistory" | "workitemhistory" => {
                 Pred::UpdatedBy(vec![self.user.account_id.clone()], i64::MIN, i64::MAX)
             }
-            // Watches, votes and links have no tables yet: these sets are empty.
-            "watchedissues" | "watchedworkitems" | "votedissues" | "votedworkitems" => Pred::IdIn(vec![]),
+            "watchedissues" | "watchedworkitems" => Pred::WatchedOrVoted(self.user.account_id.clone(), true),
+            "votedissues" | "votedworkitems" => Pred::WatchedOrVoted(self.user.account_id.clone(), false),
+            // Links are not searched yet: this set is empty.
             "linkedissues" | "linkedworkitems" => {
                 if args.is_empty() {
                     return Err(err(format!(
@@ -1118,6 +1121,18 @@ impl Eval<'_> {
                 qs.iter().all(|q| text_matches(&text, q))
             }
             Pred::IdIn(ids) => ids.contains(&i.id),
+            Pred::WatchedOrVoted(user, watched) => {
+                let sql = if *watched {
+                    "SELECT count(*) FROM watchers WHERE issue_id = ?1 AND account_id = ?2"
+                } else {
+                    "SELECT count(*) FROM votes WHERE issue_id = ?1 AND account_id = ?2"
+                };
+                let n: i64 = self
+                    .conn
+                    .prepare_cached(sql)?
+                    .query_row(rusqlite::params![i.id, user], |r| r.get(0))?;
+                n > 0
+            }
             Pred::UpdatedBy(users, lo, hi) => {
                 let within = |t: i64| t >= *lo && t < *hi;
                 let by = |u: Option<&str>| u.is_some_and(|u| users.iter().any(|x| x == u));

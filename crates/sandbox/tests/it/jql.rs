@@ -195,7 +195,8 @@ async fn updated_by_and_issue_history_read_the_changelog() {
     );
     assert_eq!(keys(&sb, "issuekey IN issueHistory()").await, ["ABC-1", "ABC-2"]);
     assert_eq!(keys(&sb, "key IN workItemHistory()").await, ["ABC-1", "ABC-2"]);
-    assert!(keys(&sb, "issuekey IN watchedIssues()").await.is_empty());
+    // The creator watches each new issue (the watchers table, from issue 3).
+    assert_eq!(keys(&sb, "issuekey IN watchedIssues()").await, ["ABC-1", "ABC-2"]);
     assert_eq!(
         keys(&sb, "issuekey NOT IN votedWorkItems()").await,
         ["ABC-1", "ABC-2"]
@@ -393,4 +394,64 @@ async fn order_by_rank_follows_the_lexicographic_rank() {
     assert_eq!(ranks.len(), 2, "{b}");
     assert!(ranks[0] > ranks[1], "{ranks:?}");
     assert_eq!(issues[0]["key"], "ABC-2");
+}
+
+#[tokio::test]
+async fn watched_and_voted_issues_come_from_the_watchers_and_votes() {
+    let sb = Sb::start(jirakit_sandbox::Seed::Demo).await;
+    let key = sb.issue("SHOP", "Watch me", "Task").await;
+    let search = |email: &'static str, token: &'static str, jql: String| {
+        let req = sb
+            .http
+            .post(sb.url("/rest/api/3/search/jql"))
+            .basic_auth(email, Some(token))
+            .json(&serde_json::json!({"jql": jql, "fields": ["key"]}));
+        async move {
+            let (s, page) = read(req.send().await.unwrap()).await;
+            assert_eq!(s, reqwest::StatusCode::OK, "{page}");
+            page["issues"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["key"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    // The creator watches a new issue.
+    let watched = search(
+        "admin@example.com",
+        "sandbox-admin-token",
+        "project = SHOP AND issue in watchedIssues()".into(),
+    )
+    .await;
+    assert_eq!(watched, vec![key.clone()]);
+    let r = sb
+        .http
+        .post(sb.url(&format!("/rest/api/3/issue/{key}/votes")))
+        .basic_auth("alice@example.com", Some("sandbox-alice-token"))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let voted = search(
+        "alice@example.com",
+        "sandbox-alice-token",
+        "issue in votedIssues()".into(),
+    )
+    .await;
+    assert_eq!(voted, vec![key.clone()]);
+    let not_watched = search(
+        "alice@example.com",
+        "sandbox-alice-token",
+        format!("key = {key} AND issue not in watchedIssues()"),
+    )
+    .await;
+    assert_eq!(not_watched, vec![key.clone()]);
+    let admin_voted = search(
+        "admin@example.com",
+        "sandbox-admin-token",
+        "project = SHOP AND issue in votedIssues()".into(),
+    )
+    .await;
+    assert!(admin_voted.is_empty());
 }
