@@ -81,18 +81,20 @@ fn filter_row(conn: &Connection, id: i64) -> rusqlite::Result<Option<Filter>> {
     conn.query_row(
         "SELECT id, name, description, jql, owner, favourite FROM filters WHERE id = ?1",
         [id],
-        |r| {
-            Ok(Filter {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                description: r.get(2)?,
-                jql: r.get(3)?,
-                owner: r.get(4)?,
-                favourite: r.get(5)?,
-            })
-        },
+        filter_from_row,
     )
     .optional()
+}
+
+fn filter_from_row(r: &rusqlite::Row) -> rusqlite::Result<Filter> {
+    Ok(Filter {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        description: r.get(2)?,
+        jql: r.get(3)?,
+        owner: r.get(4)?,
+        favourite: r.get(5)?,
+    })
 }
 
 fn filter_json(state: &AppState, meta: &Meta, v: ApiVersion, f: &Filter) -> Value {
@@ -270,12 +272,9 @@ async fn delete_filter(
 }
 
 fn all_filters(conn: &Connection) -> rusqlite::Result<Vec<Filter>> {
-    let mut st = conn.prepare("SELECT id FROM filters ORDER BY id")?;
-    let ids: Vec<i64> = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
-    Ok(ids
-        .into_iter()
-        .filter_map(|id| filter_row(conn, id).ok().flatten())
-        .collect())
+    conn.prepare("SELECT id, name, description, jql, owner, favourite FROM filters ORDER BY id")?
+        .query_map([], filter_from_row)?
+        .collect()
 }
 
 async fn search_filters(
@@ -629,7 +628,6 @@ fn issues_page(
     me: &User,
     issues: Vec<IssueRow>,
     params: &Params,
-    url: String,
 ) -> ApiResult<Json<Value>> {
     let (start, max) = params.page(50, 1000)?;
     let base = state.base_url();
@@ -652,7 +650,6 @@ fn issues_page(
         .take(max as usize)
         .map(|i| crate::api::render_issue(&cx, &db.conn, me, i, &view))
         .collect::<ApiResult<_>>()?;
-    let _ = url;
     Ok(Json(
         json!({"expand": "schema,names", "startAt": start, "maxResults": max, "total": total, "issues": page}),
     ))
@@ -668,14 +665,7 @@ async fn board_issues(
     let db = state.db();
     let b = visible_board(&db.conn, &db.meta, &me, &id)?;
     let issues = board_query(&db, &me, &b, params.get("jql"), state.clock().now_ms())?;
-    issues_page(
-        &state,
-        &db,
-        &me,
-        issues,
-        &params,
-        format!("{}/board/{}/issue", agile_url(&state), b.id),
-    )
+    issues_page(&state, &db, &me, issues, &params)
 }
 
 async fn board_backlog(
@@ -695,14 +685,7 @@ async fn board_backlog(
                 && db.meta.status_category_of(i.status_id) != "done"
         })
         .collect();
-    issues_page(
-        &state,
-        &db,
-        &me,
-        issues,
-        &params,
-        format!("{}/board/{}/backlog", agile_url(&state), b.id),
-    )
+    issues_page(&state, &db, &me, issues, &params)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1086,14 +1069,7 @@ async fn sprint_issues(
         .map(|f| f.id.clone())
         .unwrap_or_default();
     issues.sort_by(|a, b| a.get(&rank).as_str().cmp(&b.get(&rank).as_str()));
-    issues_page(
-        &state,
-        &db,
-        &me,
-        issues,
-        &params,
-        format!("{}/sprint/{}/issue", agile_url(&state), s.id),
-    )
+    issues_page(&state, &db, &me, issues, &params)
 }
 
 /// `POST /sprint/{id}`: a partial update, and the way to start and close a sprint.
@@ -1193,14 +1169,8 @@ async fn change_sprint(
                     "The sprint cannot be started: a start date and an end date are required.",
                 ));
             }
-            let other_active = db
-                .meta
-                .sprints
-                .iter()
-                .any(|x| x.board_id == s.board_id && x.state == "active" && x.id != s.id);
-            if other_active {
-                // Jira Cloud allows parallel sprints only when the feature is on; the sandbox allows them.
-            }
+            // Jira Cloud allows parallel active sprints only when that feature is on; the sandbox
+            // always allows them.
         }
         ("active", "closed") => {
             s.complete_date = Some(now);
@@ -1391,14 +1361,7 @@ async fn epic_issues(
         .into_iter()
         .filter(|i| i.parent_id == Some(e.id))
         .collect();
-    issues_page(
-        &state,
-        &db,
-        &me,
-        issues,
-        &params,
-        format!("{}/epic/{}/issue", agile_url(&state), e.id),
-    )
+    issues_page(&state, &db, &me, issues, &params)
 }
 
 async fn issues_without_epic(
@@ -1425,14 +1388,7 @@ async fn issues_without_epic(
                     .is_some_and(|t| t.hierarchy_level == 0)
         })
         .collect();
-    issues_page(
-        &state,
-        &db,
-        &me,
-        issues,
-        &params,
-        format!("{}/epic/none/issue", agile_url(&state)),
-    )
+    issues_page(&state, &db, &me, issues, &params)
 }
 
 /// Sets (or clears) the epic of standard issues, through the same path as an edit of `parent`.
