@@ -74,6 +74,7 @@ pub fn routes() -> Router<AppState> {
             "/webhooks",
             get(crate::webhooks::get_misbehaviour).put(crate::webhooks::set_misbehaviour),
         )
+        .merge(crate::oauth::control_routes())
 }
 
 pub(crate) fn admin(caller: Option<axum::Extension<Caller>>) -> ApiResult<Caller> {

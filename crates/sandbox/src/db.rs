@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_agile.sql"),
     include_str!("migrations/0003_hostile.sql"),
     include_str!("migrations/0004_resources.sql"),
+    include_str!("migrations/0005_oauth.sql"),
 ];
 
 pub fn open(path: Option<&Path>) -> rusqlite::Result<Connection> {
@@ -42,6 +43,11 @@ pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
 
 /// Tables in the order they can be emptied without breaking a foreign key.
 pub const TABLES: &[&str] = &[
+    // 0005_oauth
+    "oauth_tokens",
+    "oauth_codes",
+    "oauth_apps",
+    "connect_apps",
     "sprints",
     "boards",
     "filters",

@@ -16,6 +16,7 @@
 mod agile;
 mod api;
 pub mod clock;
+mod connect;
 mod control;
 mod db;
 pub mod error;
@@ -27,6 +28,7 @@ mod jql_eval;
 mod jql_time;
 mod limits;
 mod meta;
+mod oauth;
 mod render;
 mod search;
 mod seed;

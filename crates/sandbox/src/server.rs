@@ -12,6 +12,7 @@ use axum::{Extension, Router};
 use base64::Engine;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+use tower::Layer;
 use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::api::{self, ApiVersion, Caller};
@@ -19,8 +20,14 @@ use crate::error::ApiError;
 use crate::meta::User;
 use crate::{control, AppState, Config, Mode};
 
-/// The whole HTTP surface of a sandbox.
+/// The whole HTTP surface of a sandbox. `/ex/jira/{cloudId}/...` (the OAuth gateway) is
+/// rewritten before routing, so it serves the same API as the site's own URL.
 pub fn router(state: AppState) -> Router {
+    let site = site_router(state);
+    Router::new().fallback_service(middleware::from_fn(crate::oauth::rewrite).layer(site))
+}
+
+fn site_router(state: AppState) -> Router {
     // Rate limits run after routing: they count per endpoint template.
     let limited = || {
         api::routes().route_layer(middleware::from_fn_with_state(
@@ -41,6 +48,7 @@ pub fn router(state: AppState) -> Router {
             )),
         )
         .nest("/_sandbox", control::routes())
+        .merge(crate::oauth::routes())
         .fallback(unknown_path)
         .method_not_allowed_fallback(wrong_method)
         .layer(middleware::from_fn_with_state(
@@ -132,7 +140,7 @@ fn resolve_user(state: &AppState, header: Option<&str>) -> Result<Option<User>, 
 }
 
 /// Compares secrets in time independent of where they differ.
-fn constant_eq(a: &str, b: &str) -> bool {
+pub(crate) fn constant_eq(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() != b.len() {
         return false;
@@ -150,9 +158,25 @@ async fn authenticate_and_log(State(state): State<AppState>, mut req: Request, n
         .headers()
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
+    let gateway = req.extensions().get::<crate::oauth::Gateway>().cloned();
+    // The authorization server's endpoints authenticate their callers themselves.
+    let own_auth = gateway.is_none() && (path == "/authorize" || path.starts_with("/oauth/"));
+    let who = if let Some(gw) = &gateway {
+        crate::oauth::gateway_user(&state, gw, method.as_str(), &path, auth)
+            .map(Some)
+            .map_err(IntoResponse::into_response)
+    } else if own_auth {
+        Ok(None)
+    } else if let Some(jwt) = auth.and_then(|a| a.strip_prefix("JWT ")) {
+        crate::connect::authenticate(&state, jwt, method.as_str(), &path, &query)
+            .map(Some)
+            .map_err(IntoResponse::into_response)
+    } else {
+        resolve_user(&state, auth).map_err(IntoResponse::into_response)
+    };
     let mut account = None;
-    let response = match resolve_user(&state, auth) {
-        Err(e) => e.into_response(),
+    let response = match who {
+        Err(r) => r,
         Ok(user) => {
             let anonymous_ok = path.ends_with("/serverInfo");
             if guarded && user.is_none() && !anonymous_ok {
@@ -181,7 +205,10 @@ async fn authenticate_and_log(State(state): State<AppState>, mut req: Request, n
         Some(state.log_request(control::LoggedRequest {
             seq: 0,
             method: method.to_string(),
-            path,
+            path: match &gateway {
+                Some(gw) => format!("/ex/jira/{}{path}", gw.cloud_id),
+                None => path,
+            },
             query,
             status: response.status().as_u16(),
             duration_ms: elapsed.as_secs_f64() * 1000.0,

@@ -8,6 +8,7 @@ mod issues;
 mod jql;
 mod jql_diff;
 mod limits;
+mod oauth;
 mod openapi;
 mod projects;
 mod resources;
