@@ -1,6 +1,6 @@
 //! Authentication: Basic (email + API token, or DC username + password), Bearer (a Data Center
-//! PAT or any static token), or a [`TokenProvider`] for tokens that expire (OAuth 2.0 lands on
-//! this trait). Every secret is a [`SecretString`]; nothing here prints one.
+//! PAT or any static token), a [`TokenProvider`] for tokens that expire (OAuth 2.0 3LO, see
+//! [`crate::oauth`], is one), or a Connect app's JWT. Every secret is a [`SecretString`]; nothing here prints one.
 
 use std::fmt;
 use std::sync::Arc;
@@ -25,6 +25,8 @@ pub enum Auth {
     Bearer(SecretString),
     /// Tokens from a provider, refreshed ahead of expiry, one refresh for all concurrent callers.
     Provider(Arc<TokenSource>),
+    /// `JWT <token>`: an Atlassian Connect app, a new HS256 token with its `qsh` per request.
+    Connect(Arc<crate::jwt::ConnectApp>),
 }
 
 impl Auth {
@@ -37,6 +39,11 @@ impl Auth {
 
     pub fn bearer(token: impl Into<String>) -> Auth {
         Auth::Bearer(SecretString::from(token.into()))
+    }
+
+    /// A Connect app with its key and the installation's shared secret.
+    pub fn connect(key: impl Into<String>, shared_secret: impl Into<String>) -> Auth {
+        Auth::Connect(Arc::new(crate::jwt::ConnectApp::new(key, shared_secret)))
     }
 
     pub fn provider(p: impl TokenProvider) -> Auth {
@@ -55,6 +62,7 @@ impl fmt::Debug for Auth {
                 .finish(),
             Auth::Bearer(_) => f.write_str("Bearer([redacted])"),
             Auth::Provider(_) => f.write_str("Provider([redacted])"),
+            Auth::Connect(app) => f.debug_tuple("Connect").field(app).finish(),
         }
     }
 }
@@ -277,7 +285,8 @@ mod tests {
         let a = Auth::basic("me@example.com", "s3cr3t-token");
         let b = Auth::bearer("s3cr3t-pat");
         let t = Token::new("s3cr3t-access", None);
-        let all = format!("{a:?} {b:?} {t:?}");
+        let c = Auth::connect("app-key", "s3cr3t-shared-secret-of-32-chars!");
+        let all = format!("{a:?} {b:?} {t:?} {c:?}");
         assert!(!all.contains("s3cr3t"), "{all}");
         assert!(all.contains("me@example.com"));
     }

@@ -360,6 +360,14 @@ impl Client {
                     used_token = Some(t);
                     rb
                 }
+                Auth::Connect(app) => {
+                    let jwt = app.token(req.method.as_str(), &req.path, &req.query)?;
+                    let mut v = HeaderValue::from_str(&format!("JWT {}", jwt.expose_secret()))
+                        .map_err(|_| Error::Config("a Connect JWT is not a valid header value".into()))?;
+                    // Like basic_auth and bearer_auth: never printed by reqwest's Debug.
+                    v.set_sensitive(true);
+                    rb.header("Authorization", v)
+                }
             };
             let started = tokio::time::Instant::now();
             let span = tracing::Span::current();
@@ -426,10 +434,7 @@ impl Client {
             if status == 401 && !forced_refresh {
                 if let (Auth::Provider(src), Some(stale)) = (&inner.auth, &used_token) {
                     // A scope mismatch will not be cured by a new token.
-                    let scope = String::from_utf8_lossy(&body)
-                        .to_ascii_lowercase()
-                        .contains("scope");
-                    if !scope {
+                    if !crate::oauth::is_scope_mismatch(&body) {
                         forced_refresh = true;
                         src.invalidate(stale).await?;
                         continue;
@@ -451,7 +456,11 @@ impl Client {
                 }
                 continue;
             }
-            let parsed: Option<ErrorCollection> = serde_json::from_slice(&body).ok();
+            // Only a body with Jira's messages counts as Jira's shape; anything else (the
+            // gateway's `{"code":401,"message":...}`) is kept as it came.
+            let parsed: Option<ErrorCollection> = serde_json::from_slice::<ErrorCollection>(&body)
+                .ok()
+                .filter(|c| !c.error_messages.is_empty() || !c.errors.is_empty());
             let raw = match &parsed {
                 Some(_) => None,
                 None => Some(String::from_utf8_lossy(&body[..body.len().min(512)]).into_owned()),

@@ -32,7 +32,10 @@
 //! - **Auth**: [`Auth::basic`] (Cloud email + API token, DC user + password), [`Auth::bearer`]
 //!   (DC personal access token), or [`Auth::provider`] for expiring tokens: refreshed ahead of
 //!   expiry, one refresh shared by all concurrent callers, one forced refresh on a 401, each new
-//!   token handed to a [`TokenStore`] before it is used. Secrets are `SecretString`s and never
+//!   token handed to a [`TokenStore`] before it is used; [`OAuthApp`] drives OAuth 2.0 (3LO) on
+//!   top of it (authorization URL, code exchange, rotating refresh tokens, cloud id discovery,
+//!   `/ex/jira/{cloudId}` routing, see [`oauth`]); [`Auth::connect`] signs each request with a
+//!   Connect JWT (HS256, `qsh`, see [`jwt`]). Secrets are `SecretString`s and never
 //!   appear in `Debug`, errors or traces.
 //! - **Retries** decided by one pure function, [`retry::decide`] (Atlassian's recipe).
 //!   A POST is not retried after an ambiguous failure.
@@ -52,7 +55,9 @@ mod error;
 mod fields;
 pub mod idempotent;
 mod issues;
+pub mod jwt;
 pub mod limit;
+pub mod oauth;
 pub mod page;
 mod raw;
 mod resources;
@@ -65,6 +70,8 @@ pub use error::{ApiError, Error, RateLimit};
 pub use fields::{FieldCatalog, Fields};
 pub use issues::{CreateIssue, EditIssue, FieldValue, GetIssue, Issues, TransitionIssue};
 pub use jirakit_model as model;
+pub use jwt::ConnectApp;
+pub use oauth::{AccessibleResource, OAuthApp};
 pub use page::{Cursor, Page, PageStyle, Pager};
 pub use raw::RawRequest;
 pub use reqwest::Method;

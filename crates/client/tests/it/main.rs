@@ -5,5 +5,6 @@ mod examples;
 mod faults;
 mod idempotent;
 mod issues;
+mod oauth;
 mod search;
 mod support;
