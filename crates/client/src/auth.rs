@@ -280,6 +280,27 @@ mod tests {
         assert!(got[1].contains("after-Some(\"refresh-1"), "{got:?}");
     }
 
+    struct Failing;
+    impl TokenStore for Failing {
+        fn save<'a>(&'a self, _token: &'a Token) -> BoxFuture<'a, Result<(), Error>> {
+            Box::pin(async { Err(Error::Token("the disk is full".into())) })
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_token_the_store_could_not_keep_is_never_used() {
+        let (p, src) = source(Duration::from_secs(3600));
+        let src = src
+            .with_initial(Token::new("access-0", Some(Duration::from_secs(1))))
+            .with_store(Arc::new(Failing));
+        let e = src.access().await.unwrap_err();
+        assert!(e.to_string().contains("the disk is full"), "{e}");
+        // The stale token is still the current one; the unsaved one was dropped.
+        let cur = src.current.lock().await;
+        assert_eq!(cur.as_ref().unwrap().access.expose_secret(), "access-0");
+        assert_eq!(p.calls.load(Ordering::SeqCst), 1);
+    }
+
     #[test]
     fn debug_never_shows_a_secret() {
         let a = Auth::basic("me@example.com", "s3cr3t-token");
