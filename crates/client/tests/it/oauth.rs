@@ -121,7 +121,8 @@ async fn fifty_concurrent_requests_around_expiry_share_exactly_one_refresh() {
         .await
         .unwrap();
     // Just outside the 5-minute refresh margin: the client uses it, then it goes stale.
-    token.expires_at = Some(tokio::time::Instant::now() + Duration::from_millis(300_400));
+    let stale_at = tokio::time::Instant::now() + Duration::from_millis(1_500);
+    token.expires_at = Some(stale_at + Duration::from_secs(300));
     let store = Arc::new(Saved::default());
     let jira = app
         .client(token, Some(store.clone()))
@@ -135,7 +136,7 @@ async fn fifty_concurrent_requests_around_expiry_share_exactly_one_refresh() {
         1,
         "only the code exchange so far"
     );
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    tokio::time::sleep_until(stale_at + Duration::from_millis(50)).await;
     let calls: Vec<_> = (0..50)
         .map(|_| {
             let j = jira.clone();
