@@ -202,8 +202,22 @@ async fn refresh_tokens_rotate_and_a_used_one_is_dead() {
         b,
         json!({"error": "invalid_grant", "error_description": "Unknown or invalid refresh token."})
     );
+    // RFC 6749's form body works as well as Atlassian's JSON one.
+    let form =
+        format!("grant_type=refresh_token&client_id=app-1&client_secret=app-1-secret&refresh_token={second}");
+    let r = sb
+        .http
+        .post(sb.url("/oauth/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    let (s, t3) = read(r).await;
+    assert_eq!(s, StatusCode::OK, "{t3}");
     let (s, _) = refresh(&sb, second).await;
-    assert_eq!(s, StatusCode::OK);
+    assert_eq!(s, StatusCode::FORBIDDEN, "spent by the form request");
+    let second = t3["refresh_token"].as_str().unwrap();
     // Without offline_access there is no refresh token at all.
     let t = exchange(&sb, &code(&sb, "read:jira-work").await).await;
     assert!(t.get("refresh_token").is_none(), "{t}");
