@@ -46,6 +46,7 @@
 //!
 //! See [`idempotent`].
 
+pub mod agile;
 mod auth;
 mod client;
 mod error;
