@@ -205,7 +205,7 @@ pub async fn delete(
 }
 
 /// Queues a comment event with the issue and comment as they stand in the transaction.
-fn notify(
+pub(crate) fn notify(
     tx: &rusqlite::Connection,
     meta: &crate::meta::Meta,
     me: &crate::meta::User,

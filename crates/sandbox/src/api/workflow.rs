@@ -218,7 +218,8 @@ pub async fn transition(
         }
         apply_changes(tx, meta, &me, &mut issue, rest, now, items)?;
         for (body, vis) in comments {
-            store::insert_comment(tx, issue.id, &me.account_id, &body, vis.as_ref(), now)?;
+            let cid = store::insert_comment(tx, issue.id, &me.account_id, &body, vis.as_ref(), now)?;
+            super::comments::notify(tx, meta, &me, issue.id, cid, "created", now)?;
         }
         Ok(())
     })?;

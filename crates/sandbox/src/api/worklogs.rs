@@ -519,11 +519,29 @@ pub async fn create(
         )?;
         let id = tx.last_insert_rowid();
         book(tx, meta, &me, &mut issue, seconds, estimate, id, now)?;
-        by_id(tx, id)?.ok_or_else(|| not_found(&id.to_string()))
+        let w = by_id(tx, id)?.ok_or_else(|| not_found(&id.to_string()))?;
+        notify(tx, meta, &me, &issue, &w, "worklog_created", now)?;
+        Ok(w)
     })?;
     let base = state.base_url();
     let cx = ctx(&state, &db.meta, &base, v);
     Ok((StatusCode::CREATED, Json(worklog_json(&cx, &w, &issue.key))))
+}
+
+/// `worklog_created`/`_updated`/`_deleted`: `{worklog}` as `GET /rest/api/2/.../worklog/{id}`
+/// shows it.
+fn notify(
+    tx: &Connection,
+    meta: &Meta,
+    me: &User,
+    issue: &IssueRow,
+    w: &WorklogRow,
+    event: &'static str,
+    now: i64,
+) -> ApiResult<()> {
+    crate::webhooks::enqueue_entity(tx, meta, me, Some(issue), event, now, |cx| {
+        Ok(json!({ "worklog": worklog_json(cx, w, &issue.key) }))
+    })
 }
 
 fn may_change(user: &User, w: &WorklogRow, id: &str) -> ApiResult<()> {
@@ -582,6 +600,7 @@ pub async fn update(
         )?;
         book(tx, meta, &me, &mut issue, delta, estimate, w.id, now)?;
         store::touch_issue(tx, issue.id, now)?;
+        notify(tx, meta, &me, &issue, &w, "worklog_updated", now)?;
         Ok(w)
     })?;
     let base = state.base_url();
@@ -610,6 +629,7 @@ pub async fn delete(
             params![w.id, now],
         )?;
         book(tx, meta, &me, &mut issue, -w.seconds, estimate, w.id, now)?;
+        notify(tx, meta, &me, &issue, &w, "worklog_deleted", now)?;
         Ok(())
     })?;
     Ok(StatusCode::NO_CONTENT)
