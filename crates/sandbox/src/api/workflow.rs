@@ -152,7 +152,7 @@ pub async fn transition(
             .flatten()
         {
             match op.get("add") {
-                Some(add) => match super::comments::body_in(v, add.get("body")) {
+                Some(add) => match super::comments::body_in(v, mode, add.get("body")) {
                     Ok(b) => comments.push((b, super::comments::visibility_in(add.get("visibility"))?)),
                     Err(ApiError::Jira { errors: e, .. }) => errors.extend(e),
                     Err(e) => return Err(e),

@@ -279,7 +279,7 @@ struct WorklogIn {
     visibility: Option<Option<Value>>,
 }
 
-fn worklog_in(v: ApiVersion, body: &Value, creating: bool) -> ApiResult<WorklogIn> {
+fn worklog_in(v: ApiVersion, mode: crate::Mode, body: &Value, creating: bool) -> ApiResult<WorklogIn> {
     let o = object(body)?;
     let mut errors = BTreeMap::new();
     let seconds = match (o.get("timeSpentSeconds"), o.get("timeSpent")) {
@@ -343,7 +343,7 @@ fn worklog_in(v: ApiVersion, body: &Value, creating: bool) -> ApiResult<WorklogI
     };
     let comment = match o.get("comment") {
         None | Some(Value::Null) => None,
-        Some(c) => match rich_text_in(v, c) {
+        Some(c) => match rich_text_in(v, mode, c) {
             Ok(stored) => Some(stored),
             Err(e) => {
                 errors.insert("comment".into(), e);
@@ -497,11 +497,12 @@ pub async fn create(
     JsonBody(body): JsonBody,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let me = caller(c)?;
+    let mode = state.mode();
     let now = state.clock().now_ms();
     let mut db = state.db();
     let mut issue = visible_issue(&db, &me, &key)?;
     let w = in_tx(&mut db, |tx, meta| {
-        let input = worklog_in(v, &body, true)?;
+        let input = worklog_in(v, mode, &body, true)?;
         let seconds = input.seconds.unwrap_or(0);
         let estimate = adjusted(&params, secs(&issue.fields, "timeestimate"), seconds, false)?;
         tx.execute(
@@ -563,13 +564,14 @@ pub async fn update(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Value>> {
     let me = caller(c)?;
+    let mode = state.mode();
     let now = state.clock().now_ms();
     let mut db = state.db();
     let mut issue = visible_issue(&db, &me, &key)?;
     let w = in_tx(&mut db, |tx, meta| {
         let mut w = worklog_of(tx, &issue, &id)?;
         may_change(&me, &w, &id)?;
-        let input = worklog_in(v, &body, false)?;
+        let input = worklog_in(v, mode, &body, false)?;
         let delta = input.seconds.map(|s| s - w.seconds).unwrap_or(0);
         let estimate = adjusted(&params, secs(&issue.fields, "timeestimate"), delta, false)?;
         if let Some(s) = input.seconds {

@@ -155,14 +155,8 @@ async fn data_center_takes_and_returns_wiki_markup_and_refuses_adf() {
     let (_, issue) = sb
         .get(&format!("/rest/api/2/issue/{key}?fields=description"))
         .await;
-    // Wiki markup in and out. Not byte for byte: the sandbox keeps rich text as ADF and renders
-    // it back, so layout may differ (a blank line after the heading), where Data Center stores the
-    // string verbatim.
-    let wiki = issue["fields"]["description"].as_str().unwrap();
-    assert!(
-        wiki.starts_with("h2. Steps\n") && wiki.contains("* *bold* step"),
-        "{wiki}"
-    );
+    // Data Center stores wiki markup as written: it comes back byte for byte.
+    assert_eq!(issue["fields"]["description"], "h2. Steps\n* *bold* step");
     let adf = json!({"version": 1, "type": "doc", "content": [{"type": "paragraph", "content": [{"type": "text", "text": "x"}]}]});
     let (s, b) = sb
         .post(&format!("/rest/api/2/issue/{key}/comment"), json!({"body": adf}))
@@ -171,11 +165,42 @@ async fn data_center_takes_and_returns_wiki_markup_and_refuses_adf() {
     let (s, c) = sb
         .post(
             &format!("/rest/api/2/issue/{key}/comment"),
-            json!({"body": "Plain *strong* words"}),
+            json!({"body": "{code}ls{code}"}),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{c}");
-    assert_eq!(c["body"], "Plain *strong* words");
+    assert_eq!(c["body"], "{code}ls{code}");
+    let (s, w) = sb
+        .post(
+            &format!("/rest/api/2/issue/{key}/worklog"),
+            json!({"timeSpent": "1h", "comment": "-done-"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{w}");
+    assert_eq!(w["comment"], "-done-");
+    let (s, b) = sb
+        .post(&format!("/rest/api/2/issue/{key}/comment"), json!({"body": "  "}))
+        .await;
+    assert_jira_error(s, &b, StatusCode::BAD_REQUEST);
+    let (s, b) = sb
+        .put(
+            &format!("/rest/api/2/issue/{key}"),
+            json!({"fields": {"description": "bq. quoted"}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{b}");
+    let (_, log) = sb.get(&format!("/rest/api/2/issue/{key}/changelog")).await;
+    let item = &log["values"].as_array().unwrap().last().unwrap()["items"][0];
+    assert_eq!(
+        (item["fromString"].clone(), item["toString"].clone()),
+        (json!("h2. Steps\n* *bold* step"), json!("bq. quoted"))
+    );
+    let (_, found) = sb
+        .get(&format!(
+            "/rest/api/2/search?jql=key+%3D+{key}+AND+description+~+quoted"
+        ))
+        .await;
+    assert_eq!(found["total"], 1, "{found}");
 }
 
 #[tokio::test]
