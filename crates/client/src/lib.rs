@@ -49,6 +49,7 @@
 //!
 //! See [`idempotent`].
 
+pub mod agile;
 mod auth;
 mod client;
 mod error;

@@ -345,9 +345,14 @@ fn agile_url(state: &AppState) -> String {
 }
 
 fn board_json(state: &AppState, meta: &Meta, b: &Board) -> Value {
+    board_json_at(&state.base_url(), meta, b)
+}
+
+/// A board rendered for the site at `base` (webhook payloads render without the state).
+fn board_json_at(base: &str, meta: &Meta, b: &Board) -> Value {
     let mut o = json!({
         "id": b.id,
-        "self": format!("{}/board/{}", agile_url(state), b.id),
+        "self": format!("{base}/rest/agile/1.0/board/{}", b.id),
         "name": b.name,
         "type": b.kind,
         "isPrivate": false,
@@ -360,7 +365,7 @@ fn board_json(state: &AppState, meta: &Meta, b: &Board) -> Value {
             "projectName": p.name,
             "projectKey": p.key,
             "projectTypeKey": p.type_key,
-            "avatarURI": format!("{}/secure/projectavatar?size=small&pid={}", state.base_url(), p.id),
+            "avatarURI": format!("{base}/secure/projectavatar?size=small&pid={}", p.id),
             "name": format!("{} ({})", p.name, p.key),
         });
     }
@@ -383,6 +388,39 @@ fn visible_board(conn: &Connection, meta: &Meta, user: &User, id: &str) -> ApiRe
         }
     }
     Ok(b)
+}
+
+/// `board_created` / `board_deleted`: `{board}`.
+fn board_event(
+    tx: &Connection,
+    meta: &Meta,
+    me: &User,
+    event: &'static str,
+    b: &Board,
+    now: i64,
+) -> ApiResult<()> {
+    crate::webhooks::enqueue_entity(tx, meta, me, None, event, now, |cx| {
+        Ok(json!({ "board": board_json_at(cx.base, meta, b) }))
+    })
+}
+
+/// A sprint event: `{sprint}`, and for `sprint_updated` the sprint as it was in `oldValue`.
+fn sprint_event(
+    tx: &Connection,
+    meta: &Meta,
+    me: &User,
+    event: &'static str,
+    s: &crate::meta::Sprint,
+    old: Option<&crate::meta::Sprint>,
+    now: i64,
+) -> ApiResult<()> {
+    crate::webhooks::enqueue_entity(tx, meta, me, None, event, now, |cx| {
+        let mut o = json!({ "sprint": sprint_json(cx.base, s) });
+        if let Some(old) = old {
+            o["oldValue"] = sprint_json(cx.base, old);
+        }
+        Ok(o)
+    })
 }
 
 async fn create_board(
@@ -454,12 +492,16 @@ async fn create_board(
         }
         Some(_) => return Err(ApiError::field("location", "'location' must be an object.")),
     };
-    let id = in_tx(&mut db, |tx, _| {
+    let now = state.clock().now_ms();
+    let id = in_tx(&mut db, |tx, meta| {
         tx.execute(
             "INSERT INTO boards (name, type, filter_id, project_id) VALUES (?1, ?2, ?3, ?4)",
             params![name, kind, filter_id, project_id],
         )?;
-        Ok(tx.last_insert_rowid())
+        let id = tx.last_insert_rowid();
+        let b = board_row(tx, id)?.ok_or_else(|| ApiError::Internal("board vanished".into()))?;
+        board_event(tx, meta, &me, "board_created", &b, now)?;
+        Ok(id)
     })?;
     let b = board_row(&db.conn, id)?.ok_or_else(|| ApiError::Internal("board vanished".into()))?;
     Ok((StatusCode::CREATED, Json(board_json(&state, &db.meta, &b))))
@@ -520,7 +562,9 @@ async fn delete_board(
     let me = caller(c)?;
     let mut db = state.db();
     let b = visible_board(&db.conn, &db.meta, &me, &id)?;
-    in_tx(&mut db, |tx, _| {
+    let now = state.clock().now_ms();
+    in_tx(&mut db, |tx, meta| {
+        board_event(tx, meta, &me, "board_deleted", &b, now)?;
         Ok(tx.execute("DELETE FROM boards WHERE id = ?1", [b.id])?)
     })?;
     reload_sprints(&mut db)?;
@@ -827,12 +871,24 @@ async fn create_sprint(
             "Sprints belong to scrum boards only.",
         ));
     }
-    let id = in_tx(&mut db, |tx, _| {
+    let id = in_tx(&mut db, |tx, meta| {
         tx.execute(
             "INSERT INTO sprints (name, state, start_date, end_date, created_date, goal, board_id) VALUES (?1, 'future', ?2, ?3, ?4, ?5, ?6)",
             params![name, start, end, now, goal, b.id],
         )?;
-        Ok(tx.last_insert_rowid())
+        let s = crate::meta::Sprint {
+            id: tx.last_insert_rowid(),
+            name: name.clone(),
+            state: "future".into(),
+            start_date: start,
+            end_date: end,
+            complete_date: None,
+            created_date: now,
+            goal: goal.clone(),
+            board_id: b.id,
+        };
+        sprint_event(tx, meta, &me, "sprint_created", &s, None, now)?;
+        Ok(s.id)
     })?;
     reload_sprints(&mut db)?;
     let s = db
@@ -1104,6 +1160,7 @@ async fn change_sprint(
     let now = state.clock().now_ms();
     let mut db = state.db();
     let mut s = visible_sprint(&db, &me, &id)?;
+    let before = s.clone();
     let old_state = s.state.clone();
     let new_state = match o.get("state").and_then(Value::as_str) {
         Some(st @ ("future" | "active" | "closed")) => st.to_string(),
@@ -1209,6 +1266,20 @@ async fn change_sprint(
                 .collect();
             set_sprint(tx, meta, &me, open, None, now)?;
         }
+        // Jira reports the edit, then the state change when there is one.
+        let edited = (&s.name, &s.goal, s.start_date, s.end_date)
+            != (&before.name, &before.goal, before.start_date, before.end_date);
+        let state_event = match (before.state.as_str(), s.state.as_str()) {
+            ("future", "active") => Some("sprint_started"),
+            ("active", "closed") => Some("sprint_closed"),
+            _ => None,
+        };
+        if edited || state_event.is_none() {
+            sprint_event(tx, meta, &me, "sprint_updated", &s, Some(&before), now)?;
+        }
+        if let Some(e) = state_event {
+            sprint_event(tx, meta, &me, e, &s, None, now)?;
+        }
         Ok(())
     })?;
     reload_sprints(&mut db)?;
@@ -1254,6 +1325,7 @@ async fn delete_sprint(
                 store::save_issue(tx, &i)?;
             }
         }
+        sprint_event(tx, meta, &me, "sprint_deleted", &s, None, now)?;
         tx.execute("DELETE FROM sprints WHERE id = ?1", [s.id])?;
         Ok(())
     })?;

@@ -113,6 +113,8 @@ async fn reset(
         let mut db = s.db();
         crate::seed::reset(&mut db, s.config(), s.clock(), &seed2)?;
         db.meta = crate::meta::Meta::load(&db.conn)?;
+        // Attachment rows went with the reset; their files go too.
+        s.0.files.sweep(&db.conn)?;
         Ok::<_, ApiError>(())
     })
     .await

@@ -523,10 +523,14 @@ fn ref_name_or_id(v: &Value, field: &str) -> Result<(Option<String>, Option<Stri
     }
 }
 
-pub fn rich_text_in(v: ApiVersion, value: &Value) -> Result<Value, FieldError> {
+///
+/// Data Center keeps wiki markup as written (there is no ADF there), so in that mode a string is
+/// stored verbatim and read back byte for byte; Cloud converts it to a document.
+pub fn rich_text_in(v: ApiVersion, mode: crate::Mode, value: &Value) -> Result<Value, FieldError> {
     match (v, value) {
         (_, Value::Null) => Ok(Value::Null),
         (ApiVersion::V2, Value::String(s)) if s.is_empty() => Ok(Value::Null),
+        (ApiVersion::V2, Value::String(s)) if mode == crate::Mode::DataCenter => Ok(json!(s)),
         (ApiVersion::V2, Value::String(s)) => Ok(jirakit_adf::Doc::from_wiki(s).to_json()),
         (ApiVersion::V2, _) => Err("Operation value must be a string".into()),
         (ApiVersion::V3, Value::Object(_)) => jirakit_adf::Doc::from_json(value.clone())
@@ -649,7 +653,7 @@ pub fn value_in(
             Value::Null => Err("You must specify a summary of the issue.".into()),
             _ => Err("Operation value must be a string".into()),
         },
-        "description" | "environment" => rich_text_in(v, value),
+        "description" | "environment" => rich_text_in(v, mode, value),
         "priority" => {
             if value.is_null() {
                 return Ok(Value::Null);
@@ -766,7 +770,7 @@ fn custom_in(
             Value::String(s) => Ok(json!(s)),
             _ => Err("Operation value must be a string".into()),
         },
-        CustomKind::Paragraph => rich_text_in(v, value),
+        CustomKind::Paragraph => rich_text_in(v, mode, value),
         CustomKind::Number => match value {
             Value::Number(n) => Ok(json!(n.as_f64())),
             Value::String(s) => s
@@ -908,7 +912,10 @@ pub fn change_repr(meta: &Meta, id: &str, stored: &Value) -> (Option<String>, Op
     if stored.is_null() {
         return (None, None);
     }
-    let rich = |s: &Value| jirakit_adf::Doc::from_json(s.clone()).ok().map(|d| d.to_wiki());
+    let rich = |s: &Value| match s {
+        Value::String(wiki) => Some(wiki.clone()),
+        doc => jirakit_adf::Doc::from_json(doc.clone()).ok().map(|d| d.to_wiki()),
+    };
     match id {
         "summary" => (None, stored.as_str().map(str::to_string)),
         "description" | "environment" => (None, rich(stored)),

@@ -230,6 +230,13 @@ impl Ctx<'_> {
         if stored.is_null() {
             return Value::Null;
         }
+        if let Value::String(wiki) = stored {
+            // Data Center's verbatim wiki markup.
+            return match self.v {
+                ApiVersion::V2 => stored.clone(),
+                ApiVersion::V3 => jirakit_adf::Doc::from_wiki(wiki).to_json(),
+            };
+        }
         match self.v {
             // Stored documents were validated when they were written: v3 shows them as they are.
             ApiVersion::V3 => stored.clone(),
@@ -273,8 +280,12 @@ pub fn page_of(self_url: String, start: i64, max: i64, all: Vec<Value>) -> Value
 
 /// HTML for `renderedFields`: paragraphs and line breaks of the plain text, escaped.
 pub fn html_of(stored: &Value) -> Value {
-    let Ok(doc) = jirakit_adf::Doc::from_json(stored.clone()) else {
-        return Value::Null;
+    let doc = match stored {
+        Value::String(wiki) => jirakit_adf::Doc::from_wiki(wiki),
+        other => match jirakit_adf::Doc::from_json(other.clone()) {
+            Ok(d) => d,
+            Err(_) => return Value::Null,
+        },
     };
     let text = doc.to_plain_text();
     let escaped = text

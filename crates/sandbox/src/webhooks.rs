@@ -124,7 +124,8 @@ pub fn enqueue(
     event: Event,
     now: i64,
 ) -> ApiResult<()> {
-    let hooks = matching_hooks(tx, meta, actor, issue, &event, now)?;
+    let (name, _) = event_names(&event);
+    let hooks = matching_hooks(tx, meta, actor, Some(issue), name, now)?;
     if hooks.is_empty() {
         return Ok(());
     }
@@ -156,9 +157,14 @@ pub fn enqueue(
         }
         _ => {}
     }
+    write_outbox(tx, webhook_event, &payload, &hooks, now)
+}
+
+/// One event in the outbox and one pending delivery per webhook.
+fn write_outbox(tx: &Connection, event: &str, payload: &Value, hooks: &[i64], now: i64) -> ApiResult<()> {
     tx.execute(
         "INSERT INTO webhook_outbox (event, payload, created) VALUES (?1, ?2, ?3)",
-        params![webhook_event, payload.to_string(), now],
+        params![event, payload.to_string(), now],
     )?;
     let outbox = tx.last_insert_rowid();
     for hook in hooks {
@@ -170,17 +176,50 @@ pub fn enqueue(
     Ok(())
 }
 
+/// Records an event about something other than an issue's own fields — a sprint, a board, a
+/// worklog, an issue link, a project — in the caller's transaction, as Jira sends them:
+/// `{timestamp, webhookEvent}` plus what `render` returns (`{"sprint": {...}}`). `render` runs
+/// only when a webhook wants the event. An event about an issue (a worklog, a link) passes the
+/// issue, so that a webhook's JQL filter applies to it; the others ignore filters.
+pub fn enqueue_entity(
+    tx: &Connection,
+    meta: &Meta,
+    actor: &User,
+    issue: Option<&IssueRow>,
+    webhook_event: &'static str,
+    now: i64,
+    render: impl FnOnce(&Ctx) -> ApiResult<Value>,
+) -> ApiResult<()> {
+    let hooks = matching_hooks(tx, meta, actor, issue, webhook_event, now)?;
+    if hooks.is_empty() {
+        return Ok(());
+    }
+    let (base, mode) = REQUEST.try_with(Clone::clone).unwrap_or_default();
+    let cx = Ctx {
+        meta,
+        base: &base,
+        v: ApiVersion::V2,
+        mode,
+    };
+    let mut payload = json!({ "timestamp": now, "webhookEvent": webhook_event });
+    if let Value::Object(fields) = render(&cx)? {
+        for (k, v) in fields {
+            payload[k.as_str()] = v;
+        }
+    }
+    write_outbox(tx, webhook_event, &payload, &hooks, now)
+}
+
 /// Webhooks that want this event about this issue: enabled, not expired, subscribed to the event,
 /// and whose JQL filter (if any) matches the issue as it stands in the transaction.
 fn matching_hooks(
     tx: &Connection,
     meta: &Meta,
     actor: &User,
-    issue: &IssueRow,
-    event: &Event,
+    issue: Option<&IssueRow>,
+    name: &str,
     now: i64,
 ) -> ApiResult<Vec<i64>> {
-    let (name, _) = event_names(event);
     let mut st = tx.prepare_cached(
         "SELECT id, events, jql, owner FROM webhooks WHERE enabled = 1 AND (expires IS NULL OR expires > ?1) ORDER BY id",
     )?;
@@ -200,7 +239,7 @@ fn matching_hooks(
         if !events.iter().any(|e| e == name) {
             continue;
         }
-        if let Some(jql) = jql.filter(|j| !j.trim().is_empty()) {
+        if let (Some(jql), Some(issue)) = (jql.filter(|j| !j.trim().is_empty()), issue) {
             let user = owner.as_deref().and_then(|o| meta.user(o)).unwrap_or(actor);
             // A filter that no longer compiles (a project was deleted) matches nothing.
             let Ok(q) = crate::jql_eval::compile(meta, user, &jql, now) else {
@@ -228,6 +267,8 @@ struct Due {
     kind: String,
     webhook_id: i64,
     payload: String,
+    /// An admin webhook's `excludeBody`: Jira posts nothing but the headers.
+    exclude_body: bool,
 }
 
 /// The hex HMAC-SHA256 of `body` under `secret`, as `X-Hub-Signature` carries it.
@@ -285,7 +326,7 @@ fn due(state: &AppState) -> ApiResult<Vec<Due>> {
     let now = state.clock().now_ms();
     let db = state.db();
     let mut st = db.conn.prepare_cached(
-        "SELECT d.id, d.identifier, d.attempts, w.url, w.secret, w.kind, w.id, o.payload \
+        "SELECT d.id, d.identifier, d.attempts, w.url, w.secret, w.kind, w.id, o.payload, w.exclude_body \
          FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN webhook_outbox o ON o.id = d.outbox_id \
          WHERE d.state = 'pending' AND d.next_attempt <= ?1 ORDER BY d.id LIMIT 100",
     )?;
@@ -300,6 +341,7 @@ fn due(state: &AppState) -> ApiResult<Vec<Due>> {
                 kind: r.get(5)?,
                 webhook_id: r.get(6)?,
                 payload: r.get(7)?,
+                exclude_body: r.get(8)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -313,9 +355,11 @@ enum Outcome {
 }
 
 async fn send(http: &reqwest::Client, d: &Due, body: &str) -> Outcome {
-    let mut req = http
-        .post(&d.url)
-        .header("content-type", "application/json; charset=utf-8")
+    let mut req = http.post(&d.url);
+    if !body.is_empty() {
+        req = req.header("content-type", "application/json; charset=utf-8");
+    }
+    let mut req = req
         .header("x-atlassian-webhook-identifier", &d.identifier)
         .header("x-atlassian-webhook-flow", "Primary")
         .body(body.to_string());
@@ -364,7 +408,9 @@ async fn deliver_round(state: &AppState, http: &reqwest::Client) -> ApiResult<()
         batch.reverse();
     }
     for d in batch {
-        let body = if d.kind == "dynamic" {
+        let body = if d.exclude_body {
+            String::new()
+        } else if d.kind == "dynamic" {
             let mut v: Value = serde_json::from_str(&d.payload)?;
             v["matchedWebhookIds"] = json!([d.webhook_id]);
             v.to_string()
@@ -799,6 +845,11 @@ const DYNAMIC_EVENTS: &[&str] = &[
     "comment_deleted",
     "issue_property_set",
     "issue_property_deleted",
+    "sprint_created",
+    "sprint_updated",
+    "sprint_started",
+    "sprint_closed",
+    "sprint_deleted",
 ];
 
 /// The fields a dynamic webhook's `jqlFilter` may use.

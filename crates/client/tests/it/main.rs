@@ -1,5 +1,6 @@
 //! End-to-end tests of the client against a real sandbox on port 0.
 
+mod agile;
 mod connect;
 mod examples;
 mod faults;

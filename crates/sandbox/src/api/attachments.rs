@@ -67,6 +67,50 @@ impl Files {
     pub fn dir(&self) -> &FsPath {
         &self.dir
     }
+
+    /// The ids of the attachments of these issues, read before they are deleted, so that their
+    /// files can go once the deletion is committed ([`Files::remove`]).
+    pub fn of_issues(conn: &rusqlite::Connection, issue_ids: &[i64]) -> rusqlite::Result<Vec<i64>> {
+        let mut st = conn.prepare_cached("SELECT id FROM attachments WHERE issue_id = ?1")?;
+        let mut out = Vec::new();
+        for i in issue_ids {
+            for id in st.query_map([i], |r| r.get(0))? {
+                out.push(id?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Removes the files of attachments whose rows are gone.
+    pub fn remove(&self, ids: &[i64]) {
+        for id in ids {
+            if let Err(e) = std::fs::remove_file(self.path(*id)) {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    tracing::warn!(attachment = id, error = %e, "cannot remove an attachment file");
+                }
+            }
+        }
+    }
+
+    /// Removes every file that no attachment row names (after a reset, or a failed upload).
+    /// Call it holding the database, so that no upload is between its row and its file.
+    pub fn sweep(&self, conn: &rusqlite::Connection) -> rusqlite::Result<usize> {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return Ok(0);
+        };
+        let mut st = conn.prepare_cached("SELECT 1 FROM attachments WHERE id = ?1")?;
+        let mut removed = 0;
+        for e in entries.flatten() {
+            let name = e.file_name();
+            let Some(id) = name.to_str().and_then(|n| n.parse::<i64>().ok()) else {
+                continue;
+            };
+            if !st.exists([id])? && std::fs::remove_file(e.path()).is_ok() {
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
 }
 
 #[derive(Debug, Clone)]

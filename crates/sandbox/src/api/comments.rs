@@ -16,15 +16,18 @@ use crate::AppState;
 type MaybeCaller = Option<Extension<Caller>>;
 
 /// The body of a comment in its stored (ADF) form, or Jira's 400.
-pub fn body_in(v: ApiVersion, value: Option<&Value>) -> ApiResult<Value> {
+pub fn body_in(v: ApiVersion, mode: crate::Mode, value: Option<&Value>) -> ApiResult<Value> {
     let stored = match value {
         None | Some(Value::Null) => Value::Null,
-        Some(b) => rich_text_in(v, b).map_err(|e| ApiError::field("comment", e))?,
+        Some(b) => rich_text_in(v, mode, b).map_err(|e| ApiError::field("comment", e))?,
     };
-    let empty = stored.is_null()
-        || jirakit_adf::Doc::from_json(stored.clone())
+    let empty = match &stored {
+        Value::Null => true,
+        Value::String(wiki) => wiki.trim().is_empty(),
+        doc => jirakit_adf::Doc::from_json(doc.clone())
             .map(|d| d.to_plain_text().trim().is_empty())
-            .unwrap_or(true);
+            .unwrap_or(true),
+    };
     if empty {
         return Err(ApiError::field("comment", "Comment body can not be empty!"));
     }
@@ -92,7 +95,7 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let me = caller(c)?;
     let o = object(&body)?;
-    let stored = body_in(v, o.get("body"))?;
+    let stored = body_in(v, state.mode(), o.get("body"))?;
     let visibility = visibility_in(o.get("visibility"))?;
     let now = state.clock().now_ms();
     let mut db = state.db();
@@ -142,7 +145,7 @@ pub async fn update(
     let me = caller(c)?;
     let cid = comment_id(&id)?;
     let o = object(&body)?;
-    let stored = body_in(v, o.get("body"))?;
+    let stored = body_in(v, state.mode(), o.get("body"))?;
     let now = state.clock().now_ms();
     let mut db = state.db();
     let issue = visible_issue(&db, &me, &key)?;
@@ -205,7 +208,7 @@ pub async fn delete(
 }
 
 /// Queues a comment event with the issue and comment as they stand in the transaction.
-fn notify(
+pub(crate) fn notify(
     tx: &rusqlite::Connection,
     meta: &crate::meta::Meta,
     me: &crate::meta::User,

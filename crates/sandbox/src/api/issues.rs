@@ -956,7 +956,7 @@ pub async fn delete(
     let now = state.clock().now_ms();
     let mut db = state.db();
     let issue = visible_issue(&db, &me, &key)?;
-    in_tx(&mut db, |tx, meta| {
+    let files = in_tx(&mut db, |tx, meta| {
         let subs = store::subtasks(tx, issue.id)?;
         if !subs.is_empty() && !delete_subtasks {
             return Err(ApiError::bad_request(format!(
@@ -964,14 +964,19 @@ pub async fn delete(
                 issue.key
             )));
         }
+        let mut ids: Vec<i64> = subs.iter().map(|s| s.id).collect();
+        ids.push(issue.id);
+        let files = super::attachments::Files::of_issues(tx, &ids)?;
         for s in subs {
             crate::webhooks::enqueue(tx, meta, &me, &s, crate::webhooks::Event::IssueDeleted, now)?;
             store::delete_issue(tx, s.id)?;
         }
         crate::webhooks::enqueue(tx, meta, &me, &issue, crate::webhooks::Event::IssueDeleted, now)?;
         store::delete_issue(tx, issue.id)?;
-        Ok(())
+        Ok(files)
     })?;
+    // The rows are gone with the issue (ON DELETE CASCADE); the bytes go now.
+    state.0.files.remove(&files);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -408,6 +408,7 @@ pub async fn create_link(
             params![t.id, source.id, dest.id],
         )?;
         let id = tx.last_insert_rowid();
+        link_event(tx, meta, &me, "issuelink_created", id, &t, &source, &dest, now)?;
         record(tx, &me, now, &source, link_item(Some((&dest, &t.outward)), None))?;
         record(tx, &me, now, &dest, link_item(Some((&source, &t.inward)), None))?;
         Ok(id)
@@ -419,6 +420,38 @@ pub async fn create_link(
         r.headers_mut().insert(header::LOCATION, h);
     }
     Ok(r)
+}
+
+/// `issuelink_created` / `issuelink_deleted`: `{issueLink: {id, sourceIssueId,
+/// destinationIssueId, issueLinkType}}`, as Jira's link events carry it. The source is the
+/// `inwardIssue` of the request (the issue that "blocks").
+#[allow(clippy::too_many_arguments)]
+fn link_event(
+    tx: &Connection,
+    meta: &crate::meta::Meta,
+    me: &User,
+    event: &'static str,
+    id: i64,
+    t: &LinkType,
+    source: &IssueRow,
+    dest: &IssueRow,
+    now: i64,
+) -> ApiResult<()> {
+    crate::webhooks::enqueue_entity(tx, meta, me, Some(source), event, now, |_| {
+        Ok(json!({"issueLink": {
+            "id": id,
+            "sourceIssueId": source.id,
+            "destinationIssueId": dest.id,
+            "issueLinkType": {
+                "id": t.id,
+                "name": t.name,
+                "outwardName": t.outward,
+                "inwardName": t.inward,
+                "isSubTaskLinkType": false,
+                "isSystemLinkType": false,
+            },
+        }}))
+    })
 }
 
 fn record(tx: &Connection, user: &User, now: i64, issue: &IssueRow, item: ChangeItem) -> ApiResult<()> {
@@ -470,8 +503,9 @@ pub async fn delete_link(
     let now = state.clock().now_ms();
     let mut db = state.db();
     let (l, source, dest) = visible_link(&db, &me, &id)?;
-    in_tx(&mut db, |tx, _| {
+    in_tx(&mut db, |tx, meta| {
         let t = type_by_id(tx, l.type_id)?.ok_or_else(|| link_not_found(&id))?;
+        link_event(tx, meta, &me, "issuelink_deleted", l.id, &t, &source, &dest, now)?;
         tx.execute("DELETE FROM issue_links WHERE id = ?1", [l.id])?;
         record(tx, &me, now, &source, link_item(None, Some((&dest, &t.outward))))?;
         record(tx, &me, now, &dest, link_item(None, Some((&source, &t.inward))))?;

@@ -188,11 +188,15 @@ pub async fn create(
     let description = str_of(o, "description")?.unwrap_or("").to_string();
     let url = str_of(o, "url")?.map(str::to_string);
     let workflow = crate::seed::default_workflow(&db.meta);
-    db.conn.execute(
+    let now = state.clock().now_ms();
+    let tx = db.conn.transaction()?;
+    tx.execute(
         "INSERT INTO projects (key, name, description, lead, type_key, template_key, assignee_type, url, workflow) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![key, name, description, lead, type_key, template, assignee_type, url, serde_json::to_string(&workflow)?],
     )?;
-    let id = db.conn.last_insert_rowid();
+    let id = tx.last_insert_rowid();
+    project_event(&tx, &me, "project_created", id, now)?;
+    tx.commit()?;
     reload(&mut db)?;
     let base = state.base_url();
     let cx = ctx(&state, &db.meta, &base, v);
@@ -368,10 +372,14 @@ pub async fn update(
         }
         p2.assignee_type = t.to_string();
     }
-    db.conn.execute(
+    let now = state.clock().now_ms();
+    let tx = db.conn.transaction()?;
+    tx.execute(
         "UPDATE projects SET name = ?2, description = ?3, url = ?4, lead = ?5, assignee_type = ?6 WHERE id = ?1",
         params![p.id, p2.name, p2.description, p2.url, p2.lead, p2.assignee_type],
     )?;
+    project_event(&tx, &me, "project_updated", p.id, now)?;
+    tx.commit()?;
     reload(&mut db)?;
     let base = state.base_url();
     let cx = ctx(&state, &db.meta, &base, v);
@@ -380,6 +388,24 @@ pub async fn update(
         .project(p.id)
         .ok_or_else(|| ApiError::Internal("project vanished".into()))?;
     Ok(Json(cx.project(p, &[])))
+}
+
+/// `project_created` / `_updated` / `_deleted`: `{project}` as `GET /rest/api/2/project/{id}`
+/// shows it, read inside the transaction (before a deletion, after the other two).
+fn project_event(
+    tx: &rusqlite::Connection,
+    me: &User,
+    event: &'static str,
+    id: i64,
+    now: i64,
+) -> ApiResult<()> {
+    let meta = crate::meta::Meta::load(tx)?;
+    crate::webhooks::enqueue_entity(tx, &meta, me, None, event, now, |cx| {
+        let p = meta
+            .project(id)
+            .ok_or_else(|| ApiError::Internal("project vanished".into()))?;
+        Ok(json!({ "project": cx.project(p, &[]) }))
+    })
 }
 
 pub async fn delete(
@@ -391,7 +417,14 @@ pub async fn delete(
     let mut db = state.db();
     let id = visible_project(&db.meta, &me, &key)?.id;
     require_admin(&me)?;
+    let now = state.clock().now_ms();
     let tx = db.conn.transaction()?;
+    project_event(&tx, &me, "project_deleted", id, now)?;
+    let ids: Vec<i64> = tx
+        .prepare("SELECT id FROM issues WHERE project_id = ?1")?
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let files = super::attachments::Files::of_issues(&tx, &ids)?;
     // Subtasks first: they reference their parents.
     tx.execute(
         "DELETE FROM issues WHERE project_id = ?1 AND parent_id IS NOT NULL",
@@ -400,6 +433,7 @@ pub async fn delete(
     tx.execute("DELETE FROM issues WHERE project_id = ?1", [id])?;
     tx.execute("DELETE FROM projects WHERE id = ?1", [id])?;
     tx.commit()?;
+    state.0.files.remove(&files);
     reload(&mut db)?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -152,7 +152,7 @@ pub async fn transition(
             .flatten()
         {
             match op.get("add") {
-                Some(add) => match super::comments::body_in(v, add.get("body")) {
+                Some(add) => match super::comments::body_in(v, mode, add.get("body")) {
                     Ok(b) => comments.push((b, super::comments::visibility_in(add.get("visibility"))?)),
                     Err(ApiError::Jira { errors: e, .. }) => errors.extend(e),
                     Err(e) => return Err(e),
@@ -218,7 +218,8 @@ pub async fn transition(
         }
         apply_changes(tx, meta, &me, &mut issue, rest, now, items)?;
         for (body, vis) in comments {
-            store::insert_comment(tx, issue.id, &me.account_id, &body, vis.as_ref(), now)?;
+            let cid = store::insert_comment(tx, issue.id, &me.account_id, &body, vis.as_ref(), now)?;
+            super::comments::notify(tx, meta, &me, issue.id, cid, "created", now)?;
         }
         Ok(())
     })?;

@@ -279,7 +279,7 @@ struct WorklogIn {
     visibility: Option<Option<Value>>,
 }
 
-fn worklog_in(v: ApiVersion, body: &Value, creating: bool) -> ApiResult<WorklogIn> {
+fn worklog_in(v: ApiVersion, mode: crate::Mode, body: &Value, creating: bool) -> ApiResult<WorklogIn> {
     let o = object(body)?;
     let mut errors = BTreeMap::new();
     let seconds = match (o.get("timeSpentSeconds"), o.get("timeSpent")) {
@@ -343,7 +343,7 @@ fn worklog_in(v: ApiVersion, body: &Value, creating: bool) -> ApiResult<WorklogI
     };
     let comment = match o.get("comment") {
         None | Some(Value::Null) => None,
-        Some(c) => match rich_text_in(v, c) {
+        Some(c) => match rich_text_in(v, mode, c) {
             Ok(stored) => Some(stored),
             Err(e) => {
                 errors.insert("comment".into(), e);
@@ -497,11 +497,12 @@ pub async fn create(
     JsonBody(body): JsonBody,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let me = caller(c)?;
+    let mode = state.mode();
     let now = state.clock().now_ms();
     let mut db = state.db();
     let mut issue = visible_issue(&db, &me, &key)?;
     let w = in_tx(&mut db, |tx, meta| {
-        let input = worklog_in(v, &body, true)?;
+        let input = worklog_in(v, mode, &body, true)?;
         let seconds = input.seconds.unwrap_or(0);
         let estimate = adjusted(&params, secs(&issue.fields, "timeestimate"), seconds, false)?;
         tx.execute(
@@ -519,11 +520,29 @@ pub async fn create(
         )?;
         let id = tx.last_insert_rowid();
         book(tx, meta, &me, &mut issue, seconds, estimate, id, now)?;
-        by_id(tx, id)?.ok_or_else(|| not_found(&id.to_string()))
+        let w = by_id(tx, id)?.ok_or_else(|| not_found(&id.to_string()))?;
+        notify(tx, meta, &me, &issue, &w, "worklog_created", now)?;
+        Ok(w)
     })?;
     let base = state.base_url();
     let cx = ctx(&state, &db.meta, &base, v);
     Ok((StatusCode::CREATED, Json(worklog_json(&cx, &w, &issue.key))))
+}
+
+/// `worklog_created`/`_updated`/`_deleted`: `{worklog}` as `GET /rest/api/2/.../worklog/{id}`
+/// shows it.
+fn notify(
+    tx: &Connection,
+    meta: &Meta,
+    me: &User,
+    issue: &IssueRow,
+    w: &WorklogRow,
+    event: &'static str,
+    now: i64,
+) -> ApiResult<()> {
+    crate::webhooks::enqueue_entity(tx, meta, me, Some(issue), event, now, |cx| {
+        Ok(json!({ "worklog": worklog_json(cx, w, &issue.key) }))
+    })
 }
 
 fn may_change(user: &User, w: &WorklogRow, id: &str) -> ApiResult<()> {
@@ -545,13 +564,14 @@ pub async fn update(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Value>> {
     let me = caller(c)?;
+    let mode = state.mode();
     let now = state.clock().now_ms();
     let mut db = state.db();
     let mut issue = visible_issue(&db, &me, &key)?;
     let w = in_tx(&mut db, |tx, meta| {
         let mut w = worklog_of(tx, &issue, &id)?;
         may_change(&me, &w, &id)?;
-        let input = worklog_in(v, &body, false)?;
+        let input = worklog_in(v, mode, &body, false)?;
         let delta = input.seconds.map(|s| s - w.seconds).unwrap_or(0);
         let estimate = adjusted(&params, secs(&issue.fields, "timeestimate"), delta, false)?;
         if let Some(s) = input.seconds {
@@ -582,6 +602,7 @@ pub async fn update(
         )?;
         book(tx, meta, &me, &mut issue, delta, estimate, w.id, now)?;
         store::touch_issue(tx, issue.id, now)?;
+        notify(tx, meta, &me, &issue, &w, "worklog_updated", now)?;
         Ok(w)
     })?;
     let base = state.base_url();
@@ -610,6 +631,7 @@ pub async fn delete(
             params![w.id, now],
         )?;
         book(tx, meta, &me, &mut issue, -w.seconds, estimate, w.id, now)?;
+        notify(tx, meta, &me, &issue, &w, "worklog_deleted", now)?;
         Ok(())
     })?;
     Ok(StatusCode::NO_CONTENT)

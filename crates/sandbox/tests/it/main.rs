@@ -2,6 +2,7 @@
 
 mod agile;
 mod control;
+mod datacenter;
 mod errors;
 mod faults;
 mod issues;

@@ -586,3 +586,62 @@ async fn bulk_fetch_returns_issues_in_id_order_and_errors_for_missing_ones() {
         .await;
     assert_jira_error(s, &e, StatusCode::BAD_REQUEST);
 }
+
+/// The attachment files on disk, by name.
+fn files_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir.join("attachments"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn attachment_files_leave_the_disk_with_their_attachment_issue_project_or_a_reset() {
+    let dir = tempfile::tempdir().unwrap();
+    let sb = Sb::with(Config {
+        frozen_at: Some(fixed_now()),
+        data_dir: Some(dir.path().to_path_buf()),
+        ..Config::default()
+    })
+    .await;
+    sb.without_limits().await;
+    let (a, b) = two_issues(&sb).await;
+    let (s, up) = upload(&sb, &a, &[("one.txt", b"1"), ("two.txt", b"2")], true).await;
+    assert_eq!(s, StatusCode::OK, "{up}");
+    let (s, _) = upload(&sb, &b, &[("three.txt", b"3")], true).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(files_in(dir.path()).len(), 3);
+
+    let one = up[0]["id"].as_str().unwrap();
+    assert_eq!(
+        sb.delete(&format!("/rest/api/3/attachment/{one}")).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(files_in(dir.path()).len(), 2);
+    assert!(!files_in(dir.path()).contains(&one.to_string()));
+
+    assert_eq!(
+        sb.delete(&format!("/rest/api/3/issue/{a}")).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(files_in(dir.path()).len(), 1, "the issue's file went with it");
+
+    sb.project("GONE").await;
+    let c = sb.issue("GONE", "Doomed", "Task").await;
+    assert_eq!(
+        upload(&sb, &c, &[("four.txt", b"4")], true).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(files_in(dir.path()).len(), 2);
+    assert_eq!(
+        sb.delete("/rest/api/3/project/GONE").await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(files_in(dir.path()).len(), 1, "the project's files went with it");
+
+    let (s, body) = sb.post("/_sandbox/reset", json!({"seed": "empty"})).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert!(files_in(dir.path()).is_empty(), "{:?}", files_in(dir.path()));
+}

@@ -364,3 +364,280 @@ async fn a_delivery_that_keeps_failing_gives_up_and_is_listed_as_failed() {
     sb.post("/_sandbox/clock/advance", json!({"by": "1h"})).await;
     assert_eq!(rx.got().len(), 6, "no attempt after giving up");
 }
+
+/// An admin webhook on `events`, optionally without bodies.
+async fn hook_on(sb: &Sb, url: &str, events: &[&str], exclude_body: bool) {
+    let (s, b) = sb
+        .post(
+            "/rest/webhooks/1.0/webhook",
+            json!({"name": "entity hook", "url": url, "events": events, "secret": "s3",
+                   "excludeBody": exclude_body}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+}
+
+fn by_event<'a>(got: &'a [Received], event: &str) -> Vec<&'a Value> {
+    got.iter()
+        .filter(|r| r.body["webhookEvent"] == event)
+        .map(|r| &r.body)
+        .collect()
+}
+
+#[tokio::test]
+async fn sprint_and_board_events_carry_the_sprint_or_board_and_refusals_send_nothing() {
+    let sb = Sb::start(Seed::Empty).await;
+    sb.without_limits().await;
+    sb.project("SPR").await;
+    let rx = Receiver::start(false, false).await;
+    let events = [
+        "sprint_created",
+        "sprint_updated",
+        "sprint_started",
+        "sprint_closed",
+        "sprint_deleted",
+        "board_created",
+        "board_updated",
+        "board_deleted",
+        "board_configuration_changed",
+    ];
+    hook_on(&sb, &rx.url, &events, false).await;
+    let (_, f) = sb
+        .post(
+            "/rest/api/2/filter",
+            json!({"name": "SPR", "jql": "project = SPR"}),
+        )
+        .await;
+    let (s, board) = sb
+        .post(
+            "/rest/agile/1.0/board",
+            json!({"name": "SPR board", "type": "scrum", "filterId": f["id"],
+               "location": {"type": "project", "projectKeyOrId": "SPR"}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{board}");
+    let (s, sp) = sb
+        .post(
+            "/rest/agile/1.0/sprint",
+            json!({"name": "S1", "originBoardId": board["id"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{sp}");
+    let sprint = format!("/rest/agile/1.0/sprint/{}", sp["id"]);
+    // Refused: no dates. Nothing may reach the outbox.
+    let (s, _) = sb.post(&sprint, json!({"state": "active"})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = sb
+        .post(&sprint, json!({"startDate": "2026-01-05T09:00:00.000Z", "endDate": "2026-01-19T09:00:00.000Z", "goal": "Go"}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        sb.post(&sprint, json!({"state": "active"})).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        sb.post(&sprint, json!({"state": "closed"})).await.0,
+        StatusCode::OK
+    );
+    let (_, sp2) = sb
+        .post(
+            "/rest/agile/1.0/sprint",
+            json!({"name": "S2", "originBoardId": board["id"]}),
+        )
+        .await;
+    let sprint2 = format!("/rest/agile/1.0/sprint/{}", sp2["id"]);
+    assert_eq!(sb.delete(&sprint2).await.0, StatusCode::NO_CONTENT);
+    let board_path = format!("/rest/agile/1.0/board/{}", board["id"]);
+    assert_eq!(sb.delete(&board_path).await.0, StatusCode::NO_CONTENT);
+
+    let got = rx.wait_for("8 events", |g| distinct(g) >= 8).await;
+    let names: Vec<&str> = got
+        .iter()
+        .map(|r| r.body["webhookEvent"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "board_created",
+            "sprint_created",
+            "sprint_updated",
+            "sprint_started",
+            "sprint_closed",
+            "sprint_created",
+            "sprint_deleted",
+            "board_deleted"
+        ]
+    );
+    assert!(got
+        .iter()
+        .all(|r| verify("s3", r) && r.body["timestamp"].is_i64()));
+    let created = by_event(&got, "board_created")[0];
+    assert_eq!(created["board"]["id"], board["id"]);
+    assert_eq!(created["board"]["type"], "scrum");
+    assert_eq!(created["board"]["location"]["projectKey"], "SPR");
+    let updated = by_event(&got, "sprint_updated")[0];
+    assert_eq!(updated["sprint"]["goal"], "Go");
+    assert_eq!(updated["oldValue"]["goal"], "");
+    assert!(updated["oldValue"].get("startDate").is_none());
+    let started = by_event(&got, "sprint_started")[0];
+    assert_eq!(started["sprint"]["state"], "active");
+    assert_eq!(started["sprint"]["originBoardId"], board["id"]);
+    let closed = by_event(&got, "sprint_closed")[0];
+    assert_eq!(closed["sprint"]["state"], "closed");
+    assert!(closed["sprint"]["completeDate"].is_string());
+    assert_eq!(by_event(&got, "sprint_deleted")[0]["sprint"]["name"], "S2");
+    assert_eq!(by_event(&got, "board_deleted")[0]["board"]["name"], "SPR board");
+}
+
+#[tokio::test]
+async fn worklog_link_and_project_events_carry_their_entity() {
+    let sb = Sb::start(Seed::Empty).await;
+    sb.without_limits().await;
+    let rx = Receiver::start(false, false).await;
+    hook_on(
+        &sb,
+        &rx.url,
+        &[
+            "worklog_created",
+            "worklog_updated",
+            "worklog_deleted",
+            "issuelink_created",
+            "issuelink_deleted",
+            "project_created",
+            "project_updated",
+            "project_deleted",
+        ],
+        false,
+    )
+    .await;
+    sb.project("EVT").await;
+    let a = sb.issue("EVT", "Blocker", "Task").await;
+    let b = sb.issue("EVT", "Blocked", "Task").await;
+    let (s, w) = sb
+        .post(
+            &format!("/rest/api/2/issue/{a}/worklog"),
+            json!({"timeSpent": "1h 30m", "comment": "pairing"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{w}");
+    let wl = format!("/rest/api/2/issue/{a}/worklog/{}", w["id"].as_str().unwrap());
+    assert_eq!(sb.put(&wl, json!({"timeSpent": "2h"})).await.0, StatusCode::OK);
+    assert_eq!(sb.delete(&wl).await.0, StatusCode::NO_CONTENT);
+    let (s, _) = sb
+        .post(
+            "/rest/api/2/issueLink",
+            json!({"type": {"name": "Blocks"}, "inwardIssue": {"key": a}, "outwardIssue": {"key": b}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, issue) = sb.get(&format!("/rest/api/2/issue/{a}?fields=issuelinks")).await;
+    let link = issue["fields"]["issuelinks"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        sb.delete(&format!("/rest/api/2/issueLink/{link}")).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        sb.put("/rest/api/2/project/EVT", json!({"description": "Events"}))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        sb.delete("/rest/api/2/project/EVT").await.0,
+        StatusCode::NO_CONTENT
+    );
+
+    let got = rx.wait_for("8 events", |g| distinct(g) >= 8).await;
+    let names: Vec<&str> = got
+        .iter()
+        .map(|r| r.body["webhookEvent"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "project_created",
+            "worklog_created",
+            "worklog_updated",
+            "worklog_deleted",
+            "issuelink_created",
+            "issuelink_deleted",
+            "project_updated",
+            "project_deleted"
+        ]
+    );
+    let created = by_event(&got, "worklog_created")[0];
+    assert_eq!(created["worklog"]["id"], w["id"]);
+    assert_eq!(created["worklog"]["timeSpentSeconds"], 5400);
+    assert_eq!(created["worklog"]["comment"], "pairing");
+    assert_eq!(
+        by_event(&got, "worklog_updated")[0]["worklog"]["timeSpentSeconds"],
+        7200
+    );
+    let linked = by_event(&got, "issuelink_created")[0];
+    assert_eq!(linked["issueLink"]["id"].to_string(), link);
+    assert_eq!(linked["issueLink"]["issueLinkType"]["name"], "Blocks");
+    assert_eq!(linked["issueLink"]["issueLinkType"]["outwardName"], "blocks");
+    assert_ne!(
+        linked["issueLink"]["sourceIssueId"],
+        linked["issueLink"]["destinationIssueId"]
+    );
+    assert_eq!(
+        by_event(&got, "issuelink_deleted")[0]["issueLink"]["id"].to_string(),
+        link
+    );
+    assert_eq!(by_event(&got, "project_created")[0]["project"]["key"], "EVT");
+    assert_eq!(
+        by_event(&got, "project_updated")[0]["project"]["description"],
+        "Events"
+    );
+    assert_eq!(by_event(&got, "project_deleted")[0]["project"]["key"], "EVT");
+}
+
+#[tokio::test]
+async fn a_transition_that_adds_a_comment_sends_comment_created() {
+    let sb = Sb::start(Seed::Empty).await;
+    sb.without_limits().await;
+    sb.project("TRC").await;
+    let rx = Receiver::start(false, false).await;
+    hook_on(&sb, &rx.url, &["comment_created", "jira:issue_updated"], false).await;
+    let key = sb.issue("TRC", "Move me", "Task").await;
+    let (_, t) = sb.get(&format!("/rest/api/2/issue/{key}/transitions")).await;
+    let id = t["transitions"][0]["id"].clone();
+    let (s, b) = sb
+        .post(
+            &format!("/rest/api/2/issue/{key}/transitions"),
+            json!({"transition": {"id": id}, "update": {"comment": [{"add": {"body": "Moving on"}}]}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{b}");
+    let got = rx
+        .wait_for("the transition and its comment", |g| distinct(g) >= 2)
+        .await;
+    let comment = by_event(&got, "comment_created");
+    assert_eq!(comment.len(), 1, "{got:#?}");
+    assert_eq!(comment[0]["comment"]["body"], "Moving on");
+    assert_eq!(comment[0]["issue"]["key"], key.as_str());
+    let updated = by_event(&got, "jira:issue_updated");
+    assert_eq!(updated[0]["issue_event_type_name"], "issue_generic");
+}
+
+#[tokio::test]
+async fn exclude_body_sends_only_the_headers_signed_over_the_empty_body() {
+    let sb = Sb::start(Seed::Empty).await;
+    sb.without_limits().await;
+    sb.project("NOB").await;
+    let rx = Receiver::start(false, false).await;
+    hook_on(&sb, &rx.url, &["jira:issue_created"], true).await;
+    sb.issue("NOB", "Quiet", "Task").await;
+    let got = rx.wait_for("one delivery", |g| !g.is_empty()).await;
+    assert!(
+        got[0].raw.is_empty(),
+        "{:?}",
+        String::from_utf8_lossy(&got[0].raw)
+    );
+    assert!(!got[0].identifier.is_empty());
+    assert!(verify("s3", &got[0]));
+}
