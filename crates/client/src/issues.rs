@@ -43,7 +43,7 @@ impl From<Doc> for FieldValue {
 }
 
 impl FieldValue {
-    fn render(&self, adf: bool) -> Value {
+    pub(crate) fn render(&self, adf: bool) -> Value {
         match self {
             FieldValue::Json(v) => v.clone(),
             FieldValue::Rich(d) if adf => d.to_json(),
@@ -82,6 +82,10 @@ impl Client {
 }
 
 impl Issues {
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
     /// `GET /issue/{key}`.
     pub fn get(&self, key: impl Into<String>) -> GetIssue {
         GetIssue {

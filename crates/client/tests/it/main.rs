@@ -5,5 +5,6 @@ mod examples;
 mod faults;
 mod idempotent;
 mod issues;
+mod resources;
 mod search;
 mod support;
