@@ -7,4 +7,5 @@ mod idempotent;
 mod issues;
 mod resources;
 mod search;
+mod storm;
 mod support;

@@ -262,12 +262,12 @@ async fn attachments_stream_up_from_a_file_and_a_reader_and_back_down() {
 }
 
 #[tokio::test]
-async fn a_file_upload_is_retried_after_a_503_but_a_reader_upload_is_not() {
+async fn a_file_upload_is_retried_after_a_429_but_a_reader_upload_is_not() {
     let sb = quiet(Seed::Demo).await;
     let jira = fast_client(&sb);
     let rule = |n: u64| {
         json!({"rules": [{"method": "POST", "path": "/rest/api/*/issue/*/attachments", "count": n,
-                          "action": {"status": 503}}]})
+                          "action": {"status": 429, "retry_after": 0}}]})
     };
     let (path, data) = big_file(200_000);
     assert!(sb.put("/_sandbox/faults", &rule(1)).await.status().is_success());
@@ -276,7 +276,7 @@ async fn a_file_upload_is_retried_after_a_503_but_a_reader_upload_is_not() {
     let posts = logged(&sb, "/issue/SHOP-2/attachments").await;
     assert_eq!(
         posts.iter().map(|p| p.2).collect::<Vec<_>>(),
-        vec![503, 200],
+        vec![429, 200],
         "one refused attempt, one retry with the whole file"
     );
 
@@ -286,7 +286,7 @@ async fn a_file_upload_is_retried_after_a_503_but_a_reader_upload_is_not() {
         .upload_reader("SHOP-3", "once.txt", std::io::Cursor::new(b"once".to_vec()))
         .await
         .unwrap_err();
-    assert_eq!(e.status(), Some(503));
+    assert_eq!(e.status(), Some(429));
     let issue = jira
         .issues()
         .get("SHOP-3")
