@@ -28,6 +28,14 @@ pub enum FieldValue {
     Json(Value),
     /// ADF on Cloud (v3), wiki markup on Data Center (v2).
     Rich(Doc),
+    /// A typed value, checked against the field's type in the catalog.
+    Typed(crate::fieldcodec::FieldVal),
+}
+
+impl From<crate::fieldcodec::FieldVal> for FieldValue {
+    fn from(v: crate::fieldcodec::FieldVal) -> Self {
+        FieldValue::Typed(v)
+    }
 }
 
 impl From<Value> for FieldValue {
@@ -48,6 +56,7 @@ impl FieldValue {
             FieldValue::Json(v) => v.clone(),
             FieldValue::Rich(d) if adf => d.to_json(),
             FieldValue::Rich(d) => Value::String(d.to_wiki()),
+            FieldValue::Typed(v) => v.to_json(adf),
         }
     }
 }
@@ -64,8 +73,16 @@ async fn render_fields(
     }
     let catalog = client.fields().catalog().await?;
     for (name, value) in fields {
-        let id = catalog.resolve(name)?;
-        out.insert(id.0, value.render(adf));
+        match value {
+            FieldValue::Typed(v) => {
+                let (id, json) = catalog.encode(name, v, adf)?;
+                out.insert(id, json);
+            }
+            other => {
+                let id = catalog.resolve(name)?;
+                out.insert(id.0, other.render(adf));
+            }
+        }
     }
     Ok(out)
 }

@@ -9,3 +9,4 @@ mod resources;
 mod search;
 mod storm;
 mod support;
+mod typed_fields;
