@@ -231,6 +231,37 @@ pub(crate) struct Req {
     pub query: Vec<(String, String)>,
     pub body: Option<Bytes>,
     pub idempotent: bool,
+    /// Extra request headers (e.g. `X-Atlassian-Token: no-check` on uploads).
+    pub headers: Vec<(&'static str, String)>,
+    /// A streamed body (an upload), sent instead of `body`.
+    pub upload: Option<Upload>,
+    /// Error statuses whose body the caller reads itself (bulk create answers 400 with the
+    /// per-item errors when every item failed).
+    pub body_on: &'static [u16],
+}
+
+/// A streamed request body. `make` builds it for one attempt: a file body is reopened for each
+/// attempt (so it can be retried), a reader body exists once (a failed attempt is not retried).
+#[derive(Clone)]
+pub(crate) struct Upload {
+    pub content_type: String,
+    pub replayable: bool,
+    pub make: Arc<dyn Fn() -> Option<reqwest::Body> + Send + Sync>,
+}
+
+impl std::fmt::Debug for Upload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upload")
+            .field("content_type", &self.content_type)
+            .field("replayable", &self.replayable)
+            .finish()
+    }
+}
+
+/// What the request loop hands back: the whole body, or the live response to stream from.
+enum Sent {
+    Whole(Response),
+    Stream(reqwest::Response),
 }
 
 impl Req {
@@ -245,6 +276,9 @@ impl Req {
             query: Vec::new(),
             body: None,
             idempotent,
+            headers: Vec::new(),
+            upload: None,
+            body_on: &[],
         }
     }
 
@@ -317,23 +351,29 @@ impl Client {
     }
 
     pub(crate) async fn execute(&self, req: Req) -> Result<Response, Error> {
-        let span = tracing::debug_span!(
-            "jira.request",
-            method = %req.method,
-            path = %req.path,
-            status = tracing::field::Empty,
-            attempt = tracing::field::Empty,
-            request_id = tracing::field::Empty,
-            duration_ms = tracing::field::Empty,
-        );
-        self.execute_inner(req).instrument(span).await
+        let span = request_span(&req);
+        match self.execute_inner(req, false).instrument(span).await? {
+            Sent::Whole(r) => Ok(r),
+            Sent::Stream(_) => unreachable!("a streamed response is only returned when asked for"),
+        }
     }
 
-    async fn execute_inner(&self, req: Req) -> Result<Response, Error> {
+    /// Like `execute`, but a successful response is returned before its body is read, so the
+    /// caller can stream it. Errors are read whole as usual.
+    pub(crate) async fn execute_stream(&self, req: Req) -> Result<reqwest::Response, Error> {
+        let span = request_span(&req);
+        match self.execute_inner(req, true).instrument(span).await? {
+            Sent::Stream(r) => Ok(r),
+            Sent::Whole(_) => unreachable!("a successful streamed request returns its response"),
+        }
+    }
+
+    async fn execute_inner(&self, req: Req, stream: bool) -> Result<Sent, Error> {
         let inner = &self.inner;
         let endpoint = format!("{} {}", req.method, req.path);
         let url = format!("{}{}", inner.base, req.path);
         let issue = req.issue_written().map(str::to_owned);
+        let replayable = req.upload.as_ref().is_none_or(|u| u.replayable);
         let mut attempt = 0u32;
         let mut forced_refresh = false;
         loop {
@@ -348,6 +388,17 @@ impl Client {
             }
             if let Some(body) = &req.body {
                 rb = rb.header("Content-Type", "application/json").body(body.clone());
+            }
+            for (k, v) in &req.headers {
+                rb = rb.header(*k, v);
+            }
+            if let Some(up) = &req.upload {
+                let Some(body) = (up.make)() else {
+                    return Err(Error::Config(
+                        "the upload body was consumed by an earlier attempt and cannot be replayed".into(),
+                    ));
+                };
+                rb = rb.header("Content-Type", &up.content_type).body(body);
             }
             let mut used_token = None;
             rb = match &inner.auth {
@@ -374,6 +425,14 @@ impl Client {
             span.record("attempt", attempt);
             let sent = rb.send().await;
             let result = match sent {
+                Ok(resp) if stream && resp.status().is_success() => {
+                    span.record("duration_ms", started.elapsed().as_millis() as u64);
+                    span.record("status", resp.status().as_u16());
+                    if let Some(id) = resp.headers().get("x-arequestid").and_then(|v| v.to_str().ok()) {
+                        span.record("request_id", id);
+                    }
+                    return Ok(Sent::Stream(resp));
+                }
                 Ok(resp) => {
                     let status = resp.status().as_u16();
                     let headers = resp.headers().clone();
@@ -398,8 +457,10 @@ impl Client {
                     let action = decide(&inner.retry, &outcome, attempt, req.idempotent, rand::random());
                     tracing::debug!(attempt, ?action, error = %e, "request failed");
                     if let RetryAction::RetryAfter(d) = action {
-                        tokio::time::sleep(d).await;
-                        continue;
+                        if replayable {
+                            tokio::time::sleep(d).await;
+                            continue;
+                        }
                     }
                     return Err(Error::Network {
                         method: req.method.to_string(),
@@ -422,13 +483,13 @@ impl Client {
             if let Some(id) = &request_id {
                 span.record("request_id", id.as_str());
             }
-            if (200..300).contains(&status) {
-                return Ok(Response {
+            if (200..300).contains(&status) || req.body_on.contains(&status) {
+                return Ok(Sent::Whole(Response {
                     status,
                     headers,
                     body,
                     endpoint,
-                });
+                }));
             }
             let rate_limit = RateLimit::from_headers(&headers);
             if status == 401 && !forced_refresh {
@@ -451,10 +512,13 @@ impl Client {
                 if status == 429 {
                     // Everyone using this client waits, not just this request.
                     inner.limiter.pause(&inner.host, d).await;
-                } else {
+                    if replayable {
+                        continue;
+                    }
+                } else if replayable {
                     tokio::time::sleep(d).await;
+                    continue;
                 }
-                continue;
             }
             // Only a body with Jira's messages counts as Jira's shape; anything else (the
             // gateway's `{"code":401,"message":...}`) is kept as it came.
@@ -477,6 +541,18 @@ impl Client {
             })));
         }
     }
+}
+
+fn request_span(req: &Req) -> tracing::Span {
+    tracing::debug_span!(
+        "jira.request",
+        method = %req.method,
+        path = %req.path,
+        status = tracing::field::Empty,
+        attempt = tracing::field::Empty,
+        request_id = tracing::field::Empty,
+        duration_ms = tracing::field::Empty,
+    )
 }
 
 #[allow(dead_code)]

@@ -28,6 +28,14 @@ pub enum FieldValue {
     Json(Value),
     /// ADF on Cloud (v3), wiki markup on Data Center (v2).
     Rich(Doc),
+    /// A typed value, checked against the field's type in the catalog.
+    Typed(crate::fieldcodec::FieldVal),
+}
+
+impl From<crate::fieldcodec::FieldVal> for FieldValue {
+    fn from(v: crate::fieldcodec::FieldVal) -> Self {
+        FieldValue::Typed(v)
+    }
 }
 
 impl From<Value> for FieldValue {
@@ -43,11 +51,12 @@ impl From<Doc> for FieldValue {
 }
 
 impl FieldValue {
-    fn render(&self, adf: bool) -> Value {
+    pub(crate) fn render(&self, adf: bool) -> Value {
         match self {
             FieldValue::Json(v) => v.clone(),
             FieldValue::Rich(d) if adf => d.to_json(),
             FieldValue::Rich(d) => Value::String(d.to_wiki()),
+            FieldValue::Typed(v) => v.to_json(adf),
         }
     }
 }
@@ -64,8 +73,16 @@ async fn render_fields(
     }
     let catalog = client.fields().catalog().await?;
     for (name, value) in fields {
-        let id = catalog.resolve(name)?;
-        out.insert(id.0, value.render(adf));
+        match value {
+            FieldValue::Typed(v) => {
+                let (id, json) = catalog.encode(name, v, adf)?;
+                out.insert(id, json);
+            }
+            other => {
+                let id = catalog.resolve(name)?;
+                out.insert(id.0, other.render(adf));
+            }
+        }
     }
     Ok(out)
 }
@@ -82,6 +99,10 @@ impl Client {
 }
 
 impl Issues {
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
     /// `GET /issue/{key}`.
     pub fn get(&self, key: impl Into<String>) -> GetIssue {
         GetIssue {
@@ -471,18 +492,49 @@ impl TransitionIssue {
     }
 
     /// Finds the transition, then performs it. Returns the transition used.
+    ///
+    /// A transition whose outcome is unknown (a 5xx or a broken connection after sending) is not
+    /// blindly repeated: the issue's status is read back first. Moved to the target status (and
+    /// the target differs from where it started): done. Still where it was: sent again, up to
+    /// three times.
     pub async fn send(self) -> Result<Transition, Error> {
-        let available = self.client.issues().transitions(&self.key).await?;
-        let chosen = pick_transition(&available, &self.target).ok_or_else(|| Error::NoTransition {
-            issue: self.key.clone(),
-            wanted: match &self.target {
-                Target::Name(s) | Target::Status(s) | Target::Either(s) => s.clone(),
-            },
-            available: available
-                .iter()
-                .map(|t| format!("{} → {}", t.name, t.to.name))
-                .collect(),
-        })?;
+        let issue_path = self.client.api(&format!("/issue/{}", seg(&self.key))).await?;
+        let endpoint = format!("GET {issue_path}");
+        let read = || async {
+            let v: Value = self
+                .client
+                .execute(
+                    Req::new(Method::GET, issue_path.clone())
+                        .query("fields", "status")
+                        .query("expand", "transitions"),
+                )
+                .await?
+                .json()?;
+            let status: Option<String> = v.pointer("/fields/status/id").and_then(|s| {
+                s.as_str()
+                    .map(str::to_owned)
+                    .or_else(|| s.as_u64().map(|n| n.to_string()))
+            });
+            let available: Vec<Transition> = crate::error::decode_value(
+                &endpoint,
+                "transitions",
+                v.get("transitions").cloned().unwrap_or(Value::Array(Vec::new())),
+            )?;
+            Ok::<_, Error>((status, available))
+        };
+        let (from, available) = read().await?;
+        let chosen = pick_transition(&available, &self.target)
+            .ok_or_else(|| Error::NoTransition {
+                issue: self.key.clone(),
+                wanted: match &self.target {
+                    Target::Name(s) | Target::Status(s) | Target::Either(s) => s.clone(),
+                },
+                available: available
+                    .iter()
+                    .map(|t| format!("{} → {}", t.name, t.to.name))
+                    .collect(),
+            })?
+            .clone();
         let fields = render_fields(&self.client, &self.fields).await?;
         let mut body = json!({ "transition": { "id": chosen.id } });
         if !fields.is_empty() {
@@ -492,10 +544,37 @@ impl TransitionIssue {
             .client
             .api(&format!("/issue/{}/transitions", seg(&self.key)))
             .await?;
-        self.client
-            .execute(Req::new(Method::POST, path).json(&body)?)
-            .await?;
-        Ok(chosen.clone())
+        let target = Some(chosen.to.id.to_string());
+        let checkable = target.is_some() && target != from;
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let err = match self
+                .client
+                .execute(Req::new(Method::POST, path.clone()).json(&body)?)
+                .await
+            {
+                Ok(_) => return Ok(chosen),
+                Err(e) => e,
+            };
+            let ambiguous = match &err {
+                Error::Network { ambiguous, .. } => *ambiguous,
+                Error::Api(a) => a.status >= 500 || a.status == 408,
+                _ => false,
+            };
+            if !ambiguous || !checkable || tries > 3 {
+                return Err(err);
+            }
+            tracing::debug!(issue = %self.key, error = %err, "transition outcome unknown; reading the status back");
+            let (now, _) = read().await?;
+            if now == target {
+                return Ok(chosen);
+            }
+            if now != from {
+                // Someone else moved it meanwhile: report the original failure.
+                return Err(err);
+            }
+        }
     }
 }
 

@@ -50,28 +50,40 @@
 //! See [`idempotent`].
 
 pub mod agile;
+mod attachments;
 mod auth;
+pub mod bulk;
 mod client;
 mod error;
+pub mod fieldcodec;
 mod fields;
 pub mod idempotent;
 mod issues;
 pub mod jwt;
 pub mod limit;
+mod links;
+mod meta;
 pub mod oauth;
 pub mod page;
 mod raw;
 mod resources;
 pub mod retry;
 mod search;
+mod watchers;
+pub mod webhooks;
+mod worklogs;
 
+pub use attachments::{Attachment, Attachments};
 pub use auth::{Auth, Token, TokenProvider, TokenSource, TokenStore};
 pub use client::{Client, ClientBuilder, Deployment, DeploymentKind, Response};
 pub use error::{ApiError, Error, RateLimit};
+pub use fieldcodec::{FieldKind, FieldVal};
 pub use fields::{FieldCatalog, Fields};
 pub use issues::{CreateIssue, EditIssue, FieldValue, GetIssue, Issues, TransitionIssue};
 pub use jirakit_model as model;
 pub use jwt::ConnectApp;
+pub use links::{IssueLink, IssueLinkType, Links, RemoteLink, RemoteLinkSaved, RemoteObject};
+pub use meta::FieldMeta;
 pub use oauth::{AccessibleResource, OAuthApp};
 pub use page::{Cursor, Page, PageStyle, Pager};
 pub use raw::RawRequest;
@@ -79,6 +91,8 @@ pub use reqwest::Method;
 pub use resources::{Projects, Users};
 pub use search::Search;
 pub use secrecy::SecretString;
+pub use watchers::Watchers;
+pub use worklogs::{NewWorklog, Worklog};
 
 /// The version of this crate.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -94,9 +94,10 @@ pub fn decide(
     let retry_after = match outcome {
         Outcome::Status { status, retry_after } => {
             let status = *status;
-            // 429 means Jira refused before acting, so even a POST may go again. 503 with a
-            // Retry-After is the same refusal; other 5xx may have committed.
-            let refused = status == 429 || (status == 503 && retry_after.is_some());
+            // 429 means Jira refused before acting, so even a POST may go again. Any 5xx, a 503
+            // with a Retry-After included, may come after the change was committed (the sandbox's
+            // "commit then fail" 1,000-issue test made duplicates when 503 counted as a refusal).
+            let refused = status == 429;
             let transient = matches!(status, 408 | 500 | 502 | 503 | 504);
             if !refused && !transient {
                 return RetryAction::Stop(StopReason::NotRetryable);
@@ -153,6 +154,18 @@ mod tests {
             status: s,
             retry_after: ra.map(Duration::from_secs),
         }
+    }
+
+    #[test]
+    fn a_post_is_not_retried_after_a_503_even_with_retry_after() {
+        assert_eq!(
+            decide(&p(), &status(503, Some(0)), 1, false, 0.0),
+            RetryAction::Stop(StopReason::NotIdempotent)
+        );
+        assert!(matches!(
+            decide(&p(), &status(429, Some(0)), 1, false, 0.0),
+            RetryAction::RetryAfter(_)
+        ));
     }
 
     #[test]

@@ -51,6 +51,10 @@ pub struct Action {
     pub truncate: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit_then: Option<CommitThen>,
+    /// The `Retry-After` (seconds) of an injected 429 or 503, instead of 1; 0 is allowed, as
+    /// Jira sends it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -75,11 +79,11 @@ pub struct Rule {
 /// What a matching rule does to one request.
 #[derive(Debug, Clone, PartialEq)]
 enum Fault {
-    Status(StatusCode),
+    Status(StatusCode, Option<u64>),
     Delay(Duration),
     Reset,
     Truncate,
-    CommitThenStatus(StatusCode),
+    CommitThenStatus(StatusCode, Option<u64>),
     CommitThenTimeout,
 }
 
@@ -91,7 +95,7 @@ impl Action {
                 .ok()
                 .filter(|c| c.as_u16() >= 400)
                 .ok_or_else(|| format!("'status' {s} is not an error status (400-599)."))?;
-            chosen.push(Fault::Status(code));
+            chosen.push(Fault::Status(code, self.retry_after));
         }
         if let Some(ms) = self.delay_ms {
             chosen.push(Fault::Delay(Duration::from_millis(ms.min(600_000))));
@@ -109,7 +113,7 @@ impl Action {
                     .ok()
                     .filter(|c| c.as_u16() >= 400)
                     .ok_or_else(|| format!("'commit_then' {s} is not an error status (400-599)."))?;
-                chosen.push(Fault::CommitThenStatus(code));
+                chosen.push(Fault::CommitThenStatus(code, self.retry_after));
             }
             Some(CommitThen::Timeout(t)) if t == "timeout" => chosen.push(Fault::CommitThenTimeout),
             Some(CommitThen::Timeout(t)) => {
@@ -117,6 +121,14 @@ impl Action {
                     "'commit_then' must be a status code or \"timeout\", not \"{t}\"."
                 ))
             }
+        }
+        if self.retry_after.is_some()
+            && !matches!(
+                chosen.as_slice(),
+                [Fault::Status(..)] | [Fault::CommitThenStatus(..)]
+            )
+        {
+            return Err("'retry_after' goes with 'status' or a 'commit_then' status.".into());
         }
         match chosen.len() {
             1 => Ok(chosen.remove(0)),
@@ -199,7 +211,7 @@ pub async fn apply(State(state): State<AppState>, req: Request, next: Next) -> R
     };
     tracing::debug!(?fault, %path, "fault injected");
     match fault {
-        Fault::Status(code) => failure(code),
+        Fault::Status(code, retry_after) => failure(code, retry_after),
         Fault::Delay(d) => {
             tokio::time::sleep(d).await;
             next.run(req).await
@@ -209,9 +221,9 @@ pub async fn apply(State(state): State<AppState>, req: Request, next: Next) -> R
             let response = next.run(req).await;
             truncated(response).await
         }
-        Fault::CommitThenStatus(code) => {
+        Fault::CommitThenStatus(code, retry_after) => {
             let _ = next.run(req).await;
-            failure(code)
+            failure(code, retry_after)
         }
         Fault::CommitThenTimeout => {
             let _ = next.run(req).await;
@@ -223,7 +235,7 @@ pub async fn apply(State(state): State<AppState>, req: Request, next: Next) -> R
 }
 
 /// A Jira-shaped error of the given status, as Jira's edge sends them.
-fn failure(code: StatusCode) -> Response {
+fn failure(code: StatusCode, retry_after: Option<u64>) -> Response {
     let message = match code.as_u16() {
         429 => "Rate limit exceeded.".to_string(),
         503 => "Service Unavailable: the sandbox injected a fault.".to_string(),
@@ -235,7 +247,7 @@ fn failure(code: StatusCode) -> Response {
     let mut r = ApiError::new(code, message).into_response();
     if code == StatusCode::SERVICE_UNAVAILABLE || code == StatusCode::TOO_MANY_REQUESTS {
         r.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            .insert(header::RETRY_AFTER, HeaderValue::from(retry_after.unwrap_or(1)));
     }
     r
 }
@@ -358,8 +370,15 @@ mod tests {
         let a: Action = serde_json::from_value(json!({"commit_then": 503})).unwrap();
         assert_eq!(
             a.fault(),
-            Ok(Fault::CommitThenStatus(StatusCode::SERVICE_UNAVAILABLE))
+            Ok(Fault::CommitThenStatus(StatusCode::SERVICE_UNAVAILABLE, None))
         );
+        let a: Action = serde_json::from_value(json!({"status": 429, "retry_after": 0})).unwrap();
+        assert_eq!(
+            a.fault(),
+            Ok(Fault::Status(StatusCode::TOO_MANY_REQUESTS, Some(0)))
+        );
+        let a: Action = serde_json::from_value(json!({"reset": true, "retry_after": 0})).unwrap();
+        assert!(a.fault().is_err());
         let a: Action = serde_json::from_value(json!({"status": 503, "reset": true})).unwrap();
         assert!(a.fault().is_err());
         let a: Action = serde_json::from_value(json!({"status": 200})).unwrap();

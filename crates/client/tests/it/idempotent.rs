@@ -1,17 +1,18 @@
-use std::sync::atomic::Ordering;
-
-use axum::http::Method;
 use jirakit_sandbox::Seed;
+use serde_json::json;
 
-use crate::faults::{direct_count, proxied, Fault};
+use crate::faults::{direct_count, faulted, inject};
+use crate::resources::logged;
 use crate::support::*;
 
 #[tokio::test]
 async fn a_create_that_committed_then_failed_is_found_not_duplicated() {
-    let (sb, proxy, jira) = proxied(Seed::Demo).await;
-    jira.deployment().await.unwrap();
-    jira.fields().catalog().await.unwrap();
-    proxy.inject(Method::POST, "/rest/api/3/issue", Fault::CommitThenFail(502), 1);
+    let (sb, jira) = faulted(Seed::Demo).await;
+    inject(
+        &sb,
+        &[("POST", "/rest/api/*/issue", 1, json!({"commit_then": 502}))],
+    )
+    .await;
     let created = jira
         .issues()
         .create("SHOP", "Bug", "crash in checkout")
@@ -31,11 +32,8 @@ async fn a_create_that_committed_then_failed_is_found_not_duplicated() {
 
 #[tokio::test]
 async fn a_create_that_failed_before_committing_is_sent_again_once() {
-    let (sb, proxy, jira) = proxied(Seed::Demo).await;
-    jira.deployment().await.unwrap();
-    jira.fields().catalog().await.unwrap();
-    proxy.inject(Method::POST, "/rest/api/3/issue", Fault::Refuse(502, None), 1);
-    let before = proxy.forwarded.load(Ordering::SeqCst);
+    let (sb, jira) = faulted(Seed::Demo).await;
+    inject(&sb, &[("POST", "/rest/api/*/issue", 1, json!({"status": 502}))]).await;
     jira.issues()
         .create("SHOP", "Bug", "lost in transit")
         .idempotency_key("transit-1")
@@ -43,12 +41,25 @@ async fn a_create_that_failed_before_committing_is_sent_again_once() {
         .send()
         .await
         .unwrap();
+    // the refused create never reached Jira: a refused create, one lookup search, the second create
+    let seen: Vec<(String, u16)> = logged(&sb, "/rest/api/3/")
+        .await
+        .into_iter()
+        .filter(|r| r.1.ends_with("/issue") || r.1.contains("/search"))
+        .map(|r| (r.1, r.2))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("/rest/api/3/issue".to_owned(), 502),
+            ("/rest/api/3/search/jql".to_owned(), 200),
+            ("/rest/api/3/issue".to_owned(), 201),
+        ]
+    );
     assert_eq!(
         direct_count(&client(&sb), "summary ~ \"lost in transit\"").await,
         1
     );
-    // the refused create never reached Jira: one lookup search, then the second create
-    assert_eq!(proxy.forwarded.load(Ordering::SeqCst) - before, 2);
 }
 
 #[tokio::test]

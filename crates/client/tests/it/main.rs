@@ -7,5 +7,8 @@ mod faults;
 mod idempotent;
 mod issues;
 mod oauth;
+mod resources;
 mod search;
+mod storm;
 mod support;
+mod typed_fields;

@@ -33,3 +33,13 @@ pub fn pat_client(sb: &TestSandbox) -> Client {
         .build()
         .expect("the client builds")
 }
+
+/// An admin client whose retries wait milliseconds, not seconds.
+pub fn fast_client(sb: &TestSandbox) -> Client {
+    let c = sb.sandbox.config();
+    Client::builder(sb.sandbox.url())
+        .auth(Auth::basic(&c.email, &c.api_token))
+        .retry_policy(crate::faults::fast_retries())
+        .build()
+        .expect("the client builds")
+}
