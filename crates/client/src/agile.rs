@@ -12,13 +12,13 @@
 //! is refused by Jira with a 400 whose messages the error carries ([`Error::is_rejected`]).
 //!
 //! ```no_run
-//! use futures_util::TryStreamExt;
 //! use jirakit::agile::{SprintChanges, SprintState};
 //!
 //! # async fn run(jira: jirakit::Client) -> Result<(), jirakit::Error> {
 //! let agile = jira.agile();
-//! let board = agile.boards().project("SHOP").kind("scrum").pager().into_stream().try_next().await?;
-//! if let Some(board) = board {
+//! let mut boards = agile.boards().project("SHOP").kind("scrum").pager();
+//! let first = boards.next_page().await?.and_then(|page| page.items.into_iter().next());
+//! if let Some(board) = first {
 //!     let sprint = agile.create_sprint(board.id, "Sprint 7").goal("Checkout v2").send().await?;
 //!     agile.move_to_sprint(sprint.id, &["SHOP-1", "SHOP-2"]).await?;
 //!     agile

@@ -189,13 +189,14 @@ pub async fn create(
     let url = str_of(o, "url")?.map(str::to_string);
     let workflow = crate::seed::default_workflow(&db.meta);
     let now = state.clock().now_ms();
-    let tx = db.conn.transaction()?;
+    let crate::Db { conn, meta } = &mut *db;
+    let tx = conn.transaction()?;
     tx.execute(
         "INSERT INTO projects (key, name, description, lead, type_key, template_key, assignee_type, url, workflow) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![key, name, description, lead, type_key, template, assignee_type, url, serde_json::to_string(&workflow)?],
     )?;
     let id = tx.last_insert_rowid();
-    project_event(&tx, &me, "project_created", id, now)?;
+    project_event(&tx, meta, &me, "project_created", id, now)?;
     tx.commit()?;
     reload(&mut db)?;
     let base = state.base_url();
@@ -373,12 +374,13 @@ pub async fn update(
         p2.assignee_type = t.to_string();
     }
     let now = state.clock().now_ms();
-    let tx = db.conn.transaction()?;
+    let crate::Db { conn, meta } = &mut *db;
+    let tx = conn.transaction()?;
     tx.execute(
         "UPDATE projects SET name = ?2, description = ?3, url = ?4, lead = ?5, assignee_type = ?6 WHERE id = ?1",
         params![p.id, p2.name, p2.description, p2.url, p2.lead, p2.assignee_type],
     )?;
-    project_event(&tx, &me, "project_updated", p.id, now)?;
+    project_event(&tx, meta, &me, "project_updated", p.id, now)?;
     tx.commit()?;
     reload(&mut db)?;
     let base = state.base_url();
@@ -394,16 +396,19 @@ pub async fn update(
 /// shows it, read inside the transaction (before a deletion, after the other two).
 fn project_event(
     tx: &rusqlite::Connection,
+    meta: &crate::meta::Meta,
     me: &User,
     event: &'static str,
     id: i64,
     now: i64,
 ) -> ApiResult<()> {
-    let meta = crate::meta::Meta::load(tx)?;
-    crate::webhooks::enqueue_entity(tx, &meta, me, None, event, now, |cx| {
-        let p = meta
+    crate::webhooks::enqueue_entity(tx, meta, me, None, event, now, |cx| {
+        // The cached configuration predates this change: read the project as it now stands.
+        let fresh = crate::meta::Meta::load(tx)?;
+        let p = fresh
             .project(id)
             .ok_or_else(|| ApiError::Internal("project vanished".into()))?;
+        let cx = crate::render::Ctx { meta: &fresh, ..*cx };
         Ok(json!({ "project": cx.project(p, &[]) }))
     })
 }
@@ -418,8 +423,9 @@ pub async fn delete(
     let id = visible_project(&db.meta, &me, &key)?.id;
     require_admin(&me)?;
     let now = state.clock().now_ms();
-    let tx = db.conn.transaction()?;
-    project_event(&tx, &me, "project_deleted", id, now)?;
+    let crate::Db { conn, meta } = &mut *db;
+    let tx = conn.transaction()?;
+    project_event(&tx, meta, &me, "project_deleted", id, now)?;
     let ids: Vec<i64> = tx
         .prepare("SELECT id FROM issues WHERE project_id = ?1")?
         .query_map([id], |r| r.get(0))?
