@@ -66,6 +66,19 @@ pub fn subtasks(conn: &Connection, parent_id: i64) -> rusqlite::Result<Vec<Issue
     .collect()
 }
 
+/// The subtasks of an issue, read once per rendering however many fields need them.
+pub fn subtasks_once<'c>(
+    conn: &Connection,
+    parent_id: i64,
+    cell: &'c std::cell::OnceCell<Vec<IssueRow>>,
+) -> rusqlite::Result<&'c [IssueRow]> {
+    if let Some(s) = cell.get() {
+        return Ok(s);
+    }
+    let loaded = subtasks(conn, parent_id)?;
+    Ok(cell.get_or_init(|| loaded))
+}
+
 /// Every issue of the given projects, in id order.
 pub fn issues_in_projects(conn: &Connection, project_ids: &[i64]) -> rusqlite::Result<Vec<IssueRow>> {
     let mut out = Vec::new();

@@ -116,7 +116,13 @@ pub fn timetracking_in(value: &Value, current: &Map<String, Value>) -> Result<Ve
 }
 
 /// Time tracking and worklog fields of an issue; `None` for other ids.
-pub fn field_value(cx: &Ctx, conn: &Connection, i: &IssueRow, id: &str) -> rusqlite::Result<Option<Value>> {
+pub fn field_value(
+    cx: &Ctx,
+    conn: &Connection,
+    i: &IssueRow,
+    subs: &std::cell::OnceCell<Vec<IssueRow>>,
+    id: &str,
+) -> rusqlite::Result<Option<Value>> {
     let f = &i.fields;
     let (orig, rem, spent) = (
         secs(f, "timeoriginalestimate"),
@@ -125,7 +131,7 @@ pub fn field_value(cx: &Ctx, conn: &Connection, i: &IssueRow, id: &str) -> rusql
     );
     let aggregate = |id: &str| -> rusqlite::Result<Value> {
         let mut sum = secs(f, id);
-        for s in store::subtasks(conn, i.id)? {
+        for s in store::subtasks_once(conn, i.id, subs)? {
             if let Some(n) = secs(&s.fields, id) {
                 sum = Some(sum.unwrap_or(0) + n);
             }

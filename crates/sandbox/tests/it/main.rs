@@ -10,6 +10,7 @@ mod jql_diff;
 mod limits;
 mod openapi;
 mod projects;
+mod readers;
 mod resources;
 mod search;
 mod site;
