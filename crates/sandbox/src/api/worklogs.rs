@@ -235,11 +235,11 @@ fn page(
     before: Option<i64>,
 ) -> rusqlite::Result<(i64, Vec<WorklogRow>)> {
     let (after, before) = (after.unwrap_or(i64::MIN), before.unwrap_or(i64::MAX));
-    let total: i64 = conn.query_row(
-        "SELECT count(*) FROM worklogs WHERE issue_id = ?1 AND started >= ?2 AND started <= ?3",
-        params![issue_id, after, before],
-        |r| r.get(0),
-    )?;
+    let total: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM worklogs WHERE issue_id = ?1 AND started >= ?2 AND started <= ?3",
+        )?
+        .query_row(params![issue_id, after, before], |r| r.get(0))?;
     let rows = conn
         .prepare_cached(&format!(
             "SELECT {COLS} FROM worklogs WHERE issue_id = ?1 AND started >= ?2 AND started <= ?3 ORDER BY id LIMIT ?4 OFFSET ?5"
