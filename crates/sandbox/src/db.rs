@@ -40,6 +40,7 @@ impl TempDb {
     pub fn new() -> std::io::Result<TempDb> {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let base = std::env::temp_dir();
+        sweep_orphans(&base);
         loop {
             let n = NEXT.fetch_add(1, Ordering::Relaxed);
             let dir = base.join(format!("jirakit-sandbox-{}-{n}", std::process::id()));
@@ -51,6 +52,33 @@ impl TempDb {
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
                 Err(e) => return Err(e),
             }
+        }
+    }
+}
+
+/// Removes the temporary databases of sandboxes that were killed before they could clean up
+/// (a killed process runs no destructor). Where `/proc` is missing, nothing is removed.
+fn sweep_orphans(base: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix("jirakit-sandbox-")) else {
+            continue;
+        };
+        let Some((pid, n)) = rest.split_once('-') else {
+            continue;
+        };
+        let (Ok(pid), Ok(_)) = (pid.parse::<u32>(), n.parse::<u64>()) else {
+            continue;
+        };
+        let alive = Path::new("/proc").join(pid.to_string()).exists();
+        if !alive && entry.path().join("sandbox.db").exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
         }
     }
 }
@@ -182,5 +210,23 @@ mod tests {
         drop((reader, conn));
         drop(location);
         assert!(!dir.exists(), "{} is left behind", dir.display());
+    }
+
+    #[test]
+    fn the_database_of_a_killed_sandbox_is_swept_at_the_next_start() {
+        // No process has this id: pids stay below 2^22 on Linux.
+        let orphan = std::env::temp_dir().join("jirakit-sandbox-4294967295-0");
+        std::fs::create_dir_all(&orphan).unwrap();
+        std::fs::write(orphan.join("sandbox.db"), b"left behind").unwrap();
+        let unrelated = std::env::temp_dir().join("jirakit-sandbox-4294967295-notes");
+        std::fs::create_dir_all(&unrelated).unwrap();
+        let mine = TempDb::new().unwrap();
+        if Path::new("/proc/self").exists() {
+            assert!(!orphan.exists(), "the orphan is swept");
+        }
+        assert!(unrelated.exists(), "only sandbox databases are swept");
+        assert!(mine.dir.exists());
+        let _ = std::fs::remove_dir_all(&unrelated);
+        let _ = std::fs::remove_dir_all(&orphan);
     }
 }
