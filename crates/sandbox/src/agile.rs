@@ -736,7 +736,7 @@ async fn board_backlog(
 // Sprints
 
 pub fn reload_sprints(db: &mut crate::Db) -> ApiResult<()> {
-    db.meta = Meta::load(&db.conn)?;
+    db.meta = std::sync::Arc::new(Meta::load(&db.conn)?);
     Ok(())
 }
 

@@ -112,7 +112,7 @@ async fn reset(
     tokio::task::spawn_blocking(move || {
         let mut db = s.db();
         crate::seed::reset(&mut db, s.config(), s.clock(), &seed2)?;
-        db.meta = crate::meta::Meta::load(&db.conn)?;
+        db.meta = std::sync::Arc::new(crate::meta::Meta::load(&db.conn)?);
         // Attachment rows went with the reset; their files go too.
         s.0.files.sweep(&db.conn)?;
         Ok::<_, ApiError>(())
@@ -261,6 +261,6 @@ async fn set_permissions(
         "UPDATE projects SET browse_groups = ?1 WHERE id = ?2",
         rusqlite::params![text, project],
     )?;
-    db.meta = crate::meta::Meta::load(&db.conn)?;
+    db.meta = std::sync::Arc::new(crate::meta::Meta::load(&db.conn)?);
     Ok(Json(json!({ "browse": groups })))
 }

@@ -55,7 +55,7 @@ pub async fn approximate_count(
         Some(Value::String(s)) => s.as_str(),
         Some(_) => return Err(ApiError::bad_request("'jql' must be a string.")),
     };
-    let db = state.db();
+    let db = state.read()?;
     let q = crate::jql_eval::compile(&db.meta, &me, jql, state.clock().now_ms())?;
     if !q.bounded() {
         return Err(ApiError::bad_request(crate::search::UNBOUNDED));
@@ -83,7 +83,7 @@ pub async fn match_issues(
         _ => return Err(ApiError::bad_request("'issueIds' must be a list of issue ids.")),
     };
     let jqls = string_list(o, "jqls")?;
-    let db = state.db();
+    let db = state.read()?;
     let now = state.clock().now_ms();
     let mut matches = Vec::with_capacity(jqls.len());
     for jql in &jqls {
@@ -115,7 +115,7 @@ pub async fn parse(
     }
     let o = object(&body)?;
     let queries = string_list(o, "queries")?;
-    let db = state.db();
+    let db = state.read()?;
     let now = state.clock().now_ms();
     let mut out = Vec::with_capacity(queries.len());
     for q in &queries {
@@ -425,7 +425,7 @@ const FUNCTIONS: &[(&str, bool, &str)] = &[
 /// `GET /jql/autocompletedata`: fields with their operators, functions and reserved words.
 pub async fn autocomplete(State(state): State<AppState>, c: MaybeCaller) -> ApiResult<Json<Value>> {
     caller(c)?;
-    let db = state.db();
+    let db = state.read()?;
     let yes_no = |b: bool| if b { "true" } else { "false" };
     let mut fields: Vec<Value> = system_fields()
         .into_iter()

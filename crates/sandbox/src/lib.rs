@@ -38,8 +38,9 @@ mod tls;
 mod webhooks;
 
 use std::net::SocketAddr;
+use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 pub use crate::clock::Clock;
 pub use crate::seed::Seed;
@@ -143,14 +144,26 @@ impl Config {
     }
 }
 
-/// The database connection with its cached site configuration.
+/// A database connection with the cached site configuration it goes with.
 pub(crate) struct Db {
     pub conn: rusqlite::Connection,
-    pub meta: meta::Meta,
+    pub meta: Arc<meta::Meta>,
 }
+
+/// Read-only connections for requests that only read, used outside the writer's lock, and the
+/// site configuration as of the writer's last commit.
+pub(crate) struct Readers {
+    path: PathBuf,
+    idle: Mutex<Vec<rusqlite::Connection>>,
+    meta: RwLock<Arc<meta::Meta>>,
+}
+
+/// At most this many idle readers are kept; more may be open for a moment under load.
+const IDLE_READERS: usize = 8;
 
 pub(crate) struct Inner {
     pub db: Mutex<Db>,
+    pub readers: Readers,
     pub clock: Clock,
     pub config: Config,
     pub base_url: Mutex<String>,
@@ -159,6 +172,8 @@ pub(crate) struct Inner {
     pub limits: limits::Limits,
     pub webhooks: webhooks::Webhooks,
     pub files: api::attachments::Files,
+    /// Last, so that the connections above close before a temporary database is removed.
+    _location: db::Location,
 }
 
 /// Shared state of one sandbox: cheap to clone.
@@ -168,21 +183,23 @@ pub struct AppState(pub(crate) Arc<Inner>);
 impl AppState {
     /// Opens (or creates) the store and seeds it when it is new.
     pub fn open(config: Config) -> Result<AppState, String> {
-        let path = match &config.data_dir {
+        let location = match &config.data_dir {
             Some(dir) => {
                 std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-                Some(dir.join("sandbox.db"))
+                db::Location::File(dir.join("sandbox.db"))
             }
-            None => None,
+            None => db::Location::Temp(
+                db::TempDb::new().map_err(|e| format!("cannot create a temporary database: {e}"))?,
+            ),
         };
-        let conn = db::open(path.as_deref()).map_err(|e| format!("cannot open the database: {e}"))?;
+        let conn = db::open(&location).map_err(|e| format!("cannot open the database: {e}"))?;
         let clock = match config.frozen_at {
             Some(t) => Clock::frozen(t),
             None => Clock::default(),
         };
         let mut db = Db {
             conn,
-            meta: meta::Meta::default(),
+            meta: Arc::default(),
         };
         let seeded: Option<String> = db
             .conn
@@ -195,11 +212,17 @@ impl AppState {
             seed::apply_credentials(&db.conn, &config)
                 .map_err(|e| format!("cannot update credentials: {e}"))?;
         }
-        db.meta = meta::Meta::load(&db.conn).map_err(|e| format!("cannot load the site: {e}"))?;
+        db.meta = Arc::new(meta::Meta::load(&db.conn).map_err(|e| format!("cannot load the site: {e}"))?);
         let files = api::attachments::Files::open(&config)?;
+        let readers = Readers {
+            path: location.path().to_path_buf(),
+            idle: Mutex::new(Vec::new()),
+            meta: RwLock::new(db.meta.clone()),
+        };
         Ok(AppState(Arc::new(Inner {
             files,
             db: Mutex::new(db),
+            readers,
             clock,
             config,
             base_url: Mutex::new(String::new()),
@@ -207,11 +230,44 @@ impl AppState {
             faults: faults::Faults::default(),
             limits: limits::Limits::default(),
             webhooks: webhooks::Webhooks::default(),
+            _location: location,
         })))
     }
 
-    pub(crate) fn db(&self) -> MutexGuard<'_, Db> {
-        self.0.db.lock().unwrap_or_else(|e| e.into_inner())
+    /// The writer's connection, under the one lock that orders writes. When the guard goes, a
+    /// changed site configuration is published to readers (before the response is sent, so a
+    /// read after a successful write sees it).
+    pub(crate) fn db(&self) -> DbGuard<'_> {
+        DbGuard {
+            guard: self.0.db.lock().unwrap_or_else(|e| e.into_inner()),
+            readers: &self.0.readers,
+        }
+    }
+
+    /// A read-only connection from the pool with the site configuration of the last commit: for
+    /// requests that only read. It never waits for the writer; it sees every committed write.
+    pub(crate) fn read(&self) -> Result<ReadGuard<'_>, rusqlite::Error> {
+        let readers = &self.0.readers;
+        let meta = self.meta();
+        let pooled = readers.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => db::open_reader(&readers.path)?,
+        };
+        Ok(ReadGuard {
+            db: Some(Db { conn, meta }),
+            readers,
+        })
+    }
+
+    /// The site configuration (users, projects, statuses...) as of the last commit.
+    pub(crate) fn meta(&self) -> Arc<meta::Meta> {
+        self.0
+            .readers
+            .meta
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn clock(&self) -> &Clock {
@@ -233,5 +289,60 @@ impl AppState {
 
     pub fn set_base_url(&self, url: String) {
         *self.0.base_url.lock().unwrap_or_else(|e| e.into_inner()) = url;
+    }
+}
+
+/// The writer's connection; see [`AppState::db`].
+pub(crate) struct DbGuard<'a> {
+    guard: MutexGuard<'a, Db>,
+    readers: &'a Readers,
+}
+
+impl Deref for DbGuard<'_> {
+    type Target = Db;
+    fn deref(&self) -> &Db {
+        &self.guard
+    }
+}
+
+impl DerefMut for DbGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Db {
+        &mut self.guard
+    }
+}
+
+impl Drop for DbGuard<'_> {
+    fn drop(&mut self) {
+        let mut published = self.readers.meta.write().unwrap_or_else(|e| e.into_inner());
+        if !Arc::ptr_eq(&published, &self.guard.meta) {
+            *published = self.guard.meta.clone();
+        }
+    }
+}
+
+/// A pooled read-only connection; see [`AppState::read`].
+pub(crate) struct ReadGuard<'a> {
+    db: Option<Db>,
+    readers: &'a Readers,
+}
+
+impl Deref for ReadGuard<'_> {
+    type Target = Db;
+    fn deref(&self) -> &Db {
+        self.db
+            .as_ref()
+            .expect("a read guard holds its connection until dropped")
+    }
+}
+
+impl Drop for ReadGuard<'_> {
+    fn drop(&mut self) {
+        if let Some(db) = self.db.take() {
+            let mut idle = self.readers.idle.lock().unwrap_or_else(|e| e.into_inner());
+            // A connection left inside a transaction (a panic mid-read) is not reused.
+            if idle.len() < IDLE_READERS && db.conn.is_autocommit() {
+                idle.push(db.conn);
+            }
+        }
     }
 }

@@ -145,7 +145,7 @@ pub async fn search_post(
 
 async fn run(state: &AppState, v: ApiVersion, c: MaybeCaller, req: SearchRequest) -> ApiResult<Json<Value>> {
     let me = caller(c)?;
-    let db = state.db();
+    let db = state.read()?;
     let query = crate::jql_eval::compile(&db.meta, &me, &req.jql, state.clock().now_ms())?;
     if !query.bounded() {
         return Err(ApiError::bad_request(UNBOUNDED));
@@ -223,7 +223,7 @@ pub async fn legacy_search(
             .or(params.int("maxResults")?),
         &["*navigable".to_string()],
     )?;
-    let db = state.db();
+    let db = state.read()?;
     let query = crate::jql_eval::compile(&db.meta, &me, &jql, state.clock().now_ms())?;
     let matched = crate::jql_eval::execute(&db.conn, &db.meta, &me, &query)?;
     let base = state.base_url();

@@ -95,8 +95,8 @@ fn resolve_user(state: &AppState, header: Option<&str>) -> Result<Option<User>, 
     let failed = ApiError::Unauthenticated {
         reason: "AUTHENTICATED_FAILED",
     };
-    let db = state.db();
-    let meta = &db.meta;
+    // Credentials are checked against the published site configuration: no database lock.
+    let meta = state.meta();
     let mode = state.mode();
     let user = if let Some(encoded) = header
         .strip_prefix("Basic ")

@@ -66,6 +66,19 @@ pub fn subtasks(conn: &Connection, parent_id: i64) -> rusqlite::Result<Vec<Issue
     .collect()
 }
 
+/// The subtasks of an issue, read once per rendering however many fields need them.
+pub fn subtasks_once<'c>(
+    conn: &Connection,
+    parent_id: i64,
+    cell: &'c std::cell::OnceCell<Vec<IssueRow>>,
+) -> rusqlite::Result<&'c [IssueRow]> {
+    if let Some(s) = cell.get() {
+        return Ok(s);
+    }
+    let loaded = subtasks(conn, parent_id)?;
+    Ok(cell.get_or_init(|| loaded))
+}
+
 /// Every issue of the given projects, in id order.
 pub fn issues_in_projects(conn: &Connection, project_ids: &[i64]) -> rusqlite::Result<Vec<IssueRow>> {
     let mut out = Vec::new();
@@ -92,11 +105,9 @@ pub fn insert_issue(
     now: i64,
     fields: Map<String, Value>,
 ) -> rusqlite::Result<IssueRow> {
-    let num: i64 = conn.query_row(
-        "UPDATE projects SET next_num = next_num + 1 WHERE id = ?1 RETURNING next_num - 1",
-        [project_id],
-        |r| r.get(0),
-    )?;
+    let num: i64 = conn
+        .prepare_cached("UPDATE projects SET next_num = next_num + 1 WHERE id = ?1 RETURNING next_num - 1")?
+        .query_row([project_id], |r| r.get(0))?;
     let key = format!("{project_key}-{num}");
     let text = Value::Object(fields.clone()).to_string();
     conn.prepare_cached(
@@ -191,11 +202,9 @@ pub fn histories(
     start: i64,
     max: i64,
 ) -> rusqlite::Result<(i64, Vec<History>)> {
-    let total: i64 = conn.query_row(
-        "SELECT count(*) FROM histories WHERE issue_id = ?1",
-        [issue_id],
-        |r| r.get(0),
-    )?;
+    let total: i64 = conn
+        .prepare_cached("SELECT count(*) FROM histories WHERE issue_id = ?1")?
+        .query_row([issue_id], |r| r.get(0))?;
     let heads: Vec<(i64, Option<String>, i64)> = conn
         .prepare_cached(
             "SELECT id, author, created FROM histories WHERE issue_id = ?1 ORDER BY created, id LIMIT ?2 OFFSET ?3",
@@ -266,11 +275,9 @@ pub fn comments(
     max: i64,
     newest_first: bool,
 ) -> rusqlite::Result<(i64, Vec<CommentRow>)> {
-    let total: i64 = conn.query_row(
-        "SELECT count(*) FROM comments WHERE issue_id = ?1",
-        [issue_id],
-        |r| r.get(0),
-    )?;
+    let total: i64 = conn
+        .prepare_cached("SELECT count(*) FROM comments WHERE issue_id = ?1")?
+        .query_row([issue_id], |r| r.get(0))?;
     let order = if newest_first { "DESC" } else { "ASC" };
     let rows = conn
         .prepare_cached(&format!(
@@ -363,7 +370,8 @@ pub fn delete_property(conn: &Connection, issue_id: i64, key: &str) -> rusqlite:
 }
 
 pub fn kv_get(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
-    conn.query_row("SELECT value FROM kv WHERE key = ?1", [key], |r| r.get(0))
+    conn.prepare_cached("SELECT value FROM kv WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
         .optional()
 }
 

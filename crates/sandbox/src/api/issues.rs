@@ -95,6 +95,7 @@ fn field_value(
     conn: &Connection,
     user: &User,
     i: &IssueRow,
+    subs: &std::cell::OnceCell<Vec<IssueRow>>,
     id: &str,
 ) -> rusqlite::Result<Option<Value>> {
     // Links, attachments, watchers, votes, worklogs and time tracking (issue 3).
@@ -103,7 +104,7 @@ fn field_value(
         "attachment" => return super::attachments::attachment_field(cx, conn, i.id).map(Some),
         "watches" | "votes" => return super::watchers::field_value(cx, conn, user, i, id),
         _ => {
-            if let Some(v) = super::worklogs::field_value(cx, conn, i, id)? {
+            if let Some(v) = super::worklogs::field_value(cx, conn, i, subs, id)? {
                 return Ok(Some(v));
             }
         }
@@ -130,7 +131,7 @@ fn field_value(
             None => return Ok(None),
         },
         "subtasks" => Value::Array(
-            store::subtasks(conn, i.id)?
+            store::subtasks_once(conn, i.id, subs)?
                 .iter()
                 .map(|s| issue_ref(cx, s))
                 .collect(),
@@ -156,8 +157,9 @@ fn field_value(
 pub fn render_issue(cx: &Ctx, conn: &Connection, user: &User, i: &IssueRow, view: &View) -> ApiResult<Value> {
     let meta = cx.meta;
     let mut fields_out = Map::new();
+    let subs = std::cell::OnceCell::new();
     for id in &view.fields {
-        if let Some(v) = field_value(cx, conn, user, i, id)? {
+        if let Some(v) = field_value(cx, conn, user, i, &subs, id)? {
             fields_out.insert(id.clone(), v);
         }
     }
@@ -786,7 +788,7 @@ pub async fn get(
     params: Params,
 ) -> ApiResult<Json<Value>> {
     let me = caller(c)?;
-    let db = state.db();
+    let db = state.read()?;
     let issue = visible_issue(&db, &me, &key)?;
     let base = state.base_url();
     let cx = ctx(&state, &db.meta, &base, v);
@@ -1046,7 +1048,7 @@ pub async fn editmeta(
     Path(key): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let me = caller(c)?;
-    let db = state.db();
+    let db = state.read()?;
     let issue = visible_issue(&db, &me, &key)?;
     let base = state.base_url();
     let cx = ctx(&state, &db.meta, &base, v);

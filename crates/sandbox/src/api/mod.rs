@@ -299,7 +299,7 @@ pub fn in_tx<T>(db: &mut Db, f: impl FnOnce(&rusqlite::Transaction, &Meta) -> Ap
 
 /// Reloads the cached configuration after a change to it.
 pub fn reload(db: &mut Db) -> ApiResult<()> {
-    db.meta = Meta::load(&db.conn)?;
+    db.meta = std::sync::Arc::new(Meta::load(&db.conn)?);
     Ok(())
 }
 

@@ -116,7 +116,13 @@ pub fn timetracking_in(value: &Value, current: &Map<String, Value>) -> Result<Ve
 }
 
 /// Time tracking and worklog fields of an issue; `None` for other ids.
-pub fn field_value(cx: &Ctx, conn: &Connection, i: &IssueRow, id: &str) -> rusqlite::Result<Option<Value>> {
+pub fn field_value(
+    cx: &Ctx,
+    conn: &Connection,
+    i: &IssueRow,
+    subs: &std::cell::OnceCell<Vec<IssueRow>>,
+    id: &str,
+) -> rusqlite::Result<Option<Value>> {
     let f = &i.fields;
     let (orig, rem, spent) = (
         secs(f, "timeoriginalestimate"),
@@ -125,7 +131,7 @@ pub fn field_value(cx: &Ctx, conn: &Connection, i: &IssueRow, id: &str) -> rusql
     );
     let aggregate = |id: &str| -> rusqlite::Result<Value> {
         let mut sum = secs(f, id);
-        for s in store::subtasks(conn, i.id)? {
+        for s in store::subtasks_once(conn, i.id, subs)? {
             if let Some(n) = secs(&s.fields, id) {
                 sum = Some(sum.unwrap_or(0) + n);
             }
@@ -229,11 +235,11 @@ fn page(
     before: Option<i64>,
 ) -> rusqlite::Result<(i64, Vec<WorklogRow>)> {
     let (after, before) = (after.unwrap_or(i64::MIN), before.unwrap_or(i64::MAX));
-    let total: i64 = conn.query_row(
-        "SELECT count(*) FROM worklogs WHERE issue_id = ?1 AND started >= ?2 AND started <= ?3",
-        params![issue_id, after, before],
-        |r| r.get(0),
-    )?;
+    let total: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM worklogs WHERE issue_id = ?1 AND started >= ?2 AND started <= ?3",
+        )?
+        .query_row(params![issue_id, after, before], |r| r.get(0))?;
     let rows = conn
         .prepare_cached(&format!(
             "SELECT {COLS} FROM worklogs WHERE issue_id = ?1 AND started >= ?2 AND started <= ?3 ORDER BY id LIMIT ?4 OFFSET ?5"

@@ -12,6 +12,7 @@ mod limits;
 mod oauth;
 mod openapi;
 mod projects;
+mod readers;
 mod resources;
 mod search;
 mod site;
