@@ -231,6 +231,10 @@ pub(crate) struct Req {
     pub query: Vec<(String, String)>,
     pub body: Option<Bytes>,
     pub idempotent: bool,
+    /// The body's media type when it is not JSON (a multipart upload).
+    pub content_type: Option<String>,
+    /// Extra request headers (`X-Atlassian-Token: no-check` for uploads).
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl Req {
@@ -245,6 +249,8 @@ impl Req {
             query: Vec::new(),
             body: None,
             idempotent,
+            content_type: None,
+            headers: Vec::new(),
         }
     }
 
@@ -347,7 +353,11 @@ impl Client {
                 rb = rb.query(&req.query);
             }
             if let Some(body) = &req.body {
-                rb = rb.header("Content-Type", "application/json").body(body.clone());
+                let ct = req.content_type.as_deref().unwrap_or("application/json");
+                rb = rb.header("Content-Type", ct).body(body.clone());
+            }
+            for (name, value) in &req.headers {
+                rb = rb.header(*name, value);
             }
             let mut used_token = None;
             rb = match &inner.auth {

@@ -72,7 +72,7 @@ async fn render_fields(
 
 /// `client.issues()`.
 pub struct Issues {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl Client {

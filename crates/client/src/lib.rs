@@ -46,6 +46,7 @@
 //!
 //! See [`idempotent`].
 
+mod attachments;
 mod auth;
 mod client;
 mod error;
