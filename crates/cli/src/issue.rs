@@ -314,10 +314,12 @@ pub async fn run(ctx: &Ctx, cmd: IssueCommand) -> anyhow::Result<ExitCode> {
             link_type,
         } => {
             let root = client.deployment().await?.api_root();
+            // Jira's POST reads the other way round from its GET: `inwardIssue` is the one
+            // that "blocks" (reference/notes/jira-semantics-checked.md, row 21).
             let body = json!({
                 "type": {"name": link_type},
-                "outwardIssue": {"key": outward},
-                "inwardIssue": {"key": inward},
+                "inwardIssue": {"key": outward},
+                "outwardIssue": {"key": inward},
             });
             client
                 .request(Method::POST, format!("{root}/issueLink"))
