@@ -1,5 +1,6 @@
 //! `jk`: the jirakit command line. Thin: parse, call the client library, print.
 
+mod agile;
 mod api;
 mod auth;
 mod config;
@@ -70,6 +71,21 @@ enum Command {
     Project {
         #[command(subcommand)]
         command: misc::ProjectCommand,
+    },
+    /// Boards (Jira Software).
+    Board {
+        #[command(subcommand)]
+        command: agile::BoardCommand,
+    },
+    /// Sprints of a board, their issues, moving issues into one.
+    Sprint {
+        #[command(subcommand)]
+        command: agile::SprintCommand,
+    },
+    /// Epics and the issues under them.
+    Epic {
+        #[command(subcommand)]
+        command: agile::EpicCommand,
     },
     /// The user you are logged in as.
     Me,
@@ -164,6 +180,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Issue { command } => current_thread()?.block_on(issue::run(&ctx, command)),
         Command::Search(args) => current_thread()?.block_on(issue::search(&ctx, args)),
         Command::Project { command } => current_thread()?.block_on(misc::project(&ctx, command)),
+        Command::Board { command } => current_thread()?.block_on(agile::board(&ctx, command)),
+        Command::Sprint { command } => current_thread()?.block_on(agile::sprint(&ctx, command)),
+        Command::Epic { command } => current_thread()?.block_on(agile::epic(&ctx, command)),
         Command::Me => current_thread()?.block_on(misc::me(&ctx)),
         Command::Open(args) => misc::open(&ctx, args),
         Command::Api(args) => current_thread()?.block_on(api::run(&ctx, args)),

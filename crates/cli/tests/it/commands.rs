@@ -416,3 +416,64 @@ async fn projects_me_open_api_completion_and_man() {
         &man.stdout[..80.min(man.stdout.len())]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boards_sprints_and_epics() {
+    let env = Env::demo().await;
+    let boards = env.jk(&["board", "list", "--json"]).await;
+    boards.ok();
+    insta::assert_json_snapshot!("board_list_json", boards.json());
+    let future = env
+        .jk(&["sprint", "list", "1", "--state", "future", "--json", "id,state"])
+        .await;
+    future.ok();
+    let sprint = future.json()[0]["id"].to_string();
+    assert_eq!(future.json()[0]["state"], "future");
+
+    env.jk(&["sprint", "add", &sprint, "SHOP-2", "SHOP-6"]).await.ok();
+    let issues = env
+        .jk(&["sprint", "issues", &sprint, "--all", "--jq", ".[].key"])
+        .await;
+    issues.ok();
+    let keys: Vec<&str> = issues.stdout.lines().collect();
+    assert!(keys.contains(&"SHOP-2") && keys.contains(&"SHOP-6"), "{keys:?}");
+
+    let epics = env
+        .jk(&["epic", "list", "-p", "SHOP", "-L", "2", "--json", "key,type"])
+        .await;
+    epics.ok();
+    assert_eq!(epics.json().as_array().unwrap().len(), 2);
+    assert!(epics
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["type"] == "Epic"));
+    let epic = epics.json()[1]["key"].as_str().unwrap().to_owned();
+    env.jk(&["epic", "add", &epic, "SHOP-2"]).await.ok();
+    let under: serde_json::Value = env
+        .sb
+        .get(&format!("/rest/agile/1.0/epic/{epic}/issue?maxResults=1000"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(under["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["key"] == "SHOP-2"));
+    env.jk(&["epic", "remove", "SHOP-2"]).await.ok();
+    let under: serde_json::Value = env
+        .sb
+        .get(&format!("/rest/agile/1.0/epic/{epic}/issue?maxResults=1000"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(!under["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["key"] == "SHOP-2"));
+}
