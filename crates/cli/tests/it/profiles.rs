@@ -73,6 +73,15 @@ async fn login_status_switch_token_and_logout() {
     );
     assert!(!status.stdout.contains(token) && !status.stderr.contains(token));
     assert!(!status.stdout.contains("sandbox-admin-pat"));
+    // Not in traces either, at the most verbose level.
+    let traced = env.run(&["auth", "status"], &[("JK_LOG", "trace")], None).await;
+    traced.ok();
+    assert!(
+        traced.stderr.contains("jira.request"),
+        "tracing was on: {}",
+        traced.stderr
+    );
+    assert!(!traced.stderr.contains("sandbox-admin-pat") && !traced.stdout.contains("sandbox-admin-pat"));
     let me = env.run(&["me", "--json", "emailAddress"], &[], None).await;
     me.ok();
     assert_eq!(me.json()["emailAddress"], "admin@example.com");
