@@ -112,9 +112,16 @@ async fn login(
         user: if pat { None } else { email },
         secret: SecretString::from(secret),
         source: Source::Profile(name.clone()),
+        deployment: None,
     };
+    let mut deployment = None;
     if !no_verify {
-        let me = site.client()?.users().myself().await?;
+        let client = site.client()?;
+        let me = client.users().myself().await?;
+        deployment = Some(match client.deployment().await?.kind {
+            jirakit::DeploymentKind::Cloud => "cloud".to_owned(),
+            jirakit::DeploymentKind::DataCenter => "datacenter".to_owned(),
+        });
         note(format!(
             "verified: {} is {}",
             site.url,
@@ -129,6 +136,7 @@ async fn login(
             url: site.url.clone(),
             auth: site.auth_kind,
             user: site.user.clone(),
+            deployment,
         },
     );
     cfg.current = Some(name.clone());

@@ -34,6 +34,9 @@ pub struct Profile {
     /// The email (Cloud) or user name (Data Center) for Basic auth.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
+    /// `cloud` or `datacenter`, learnt at login so later runs skip asking `serverInfo`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -144,6 +147,8 @@ pub struct Site {
     pub user: Option<String>,
     pub secret: SecretString,
     pub source: Source,
+    /// Known Cloud or Data Center; `None`: the client asks `serverInfo`.
+    pub deployment: Option<jirakit::DeploymentKind>,
 }
 
 impl std::fmt::Debug for Site {
@@ -174,6 +179,7 @@ pub fn from_env() -> anyhow::Result<Option<Site>> {
             user: None,
             secret: SecretString::from(pat),
             source: Source::Env,
+            deployment: None,
         }));
     }
     match (env("JIRA_EMAIL"), env("JIRA_API_TOKEN")) {
@@ -183,6 +189,7 @@ pub fn from_env() -> anyhow::Result<Option<Site>> {
             user: Some(user),
             secret: SecretString::from(token),
             source: Source::Env,
+            deployment: None,
         })),
         _ => Err(usage(
             "JIRA_BASE_URL is set but neither JIRA_PAT nor both JIRA_EMAIL and JIRA_API_TOKEN are",
@@ -210,6 +217,11 @@ pub fn from_profile(name: &str) -> anyhow::Result<Site> {
         user: p.user.clone(),
         secret,
         source: Source::Profile(name.to_owned()),
+        deployment: match p.deployment.as_deref() {
+            Some("cloud") => Some(jirakit::DeploymentKind::Cloud),
+            Some("datacenter") => Some(jirakit::DeploymentKind::DataCenter),
+            _ => None,
+        },
     })
 }
 
@@ -267,6 +279,11 @@ impl Site {
             policy.min_delay = Duration::from_millis(ms);
         }
         b = b.retry_policy(policy);
+        match self.deployment {
+            Some(jirakit::DeploymentKind::Cloud) => b = b.deployment(jirakit::Deployment::cloud()),
+            Some(jirakit::DeploymentKind::DataCenter) => b = b.deployment(jirakit::Deployment::data_center()),
+            None => {}
+        }
         Ok(b.build()?)
     }
 
@@ -297,6 +314,7 @@ mod tests {
             user: Some("me".into()),
             secret: SecretString::from("s3cr3t".to_owned()),
             source: Source::Env,
+            deployment: None,
         };
         let d = format!("{s:?} {:?}", s.auth());
         assert!(!d.contains("s3cr3t"), "{d}");

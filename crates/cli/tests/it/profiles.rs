@@ -82,9 +82,20 @@ async fn login_status_switch_token_and_logout() {
         traced.stderr
     );
     assert!(!traced.stderr.contains("sandbox-admin-pat") && !traced.stdout.contains("sandbox-admin-pat"));
+    assert!(config.contains("\"deployment\": \"cloud\""), "{config}");
+    env.sb.delete("/_sandbox/requests").await;
     let me = env.run(&["me", "--json", "emailAddress"], &[], None).await;
     me.ok();
     assert_eq!(me.json()["emailAddress"], "admin@example.com");
+    // The profile knows the deployment: one request, no serverInfo round trip.
+    let log: serde_json::Value = env.sb.get("/_sandbox/requests").await.json().await.unwrap();
+    let paths: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["path"].as_str())
+        .collect();
+    assert_eq!(paths, vec!["/rest/api/3/myself"]);
 
     env.run(&["auth", "switch", "cloud"], &[], None).await.ok();
     let t = env.run(&["auth", "token"], &[], None).await;
