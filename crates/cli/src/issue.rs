@@ -886,32 +886,38 @@ async fn bulk_keys(
     Ok(Some(keys))
 }
 
-/// Runs `f` on each key, reporting progress on stderr; exits with the first failure's class.
+/// Runs `f` on each key with a progress bar on stderr (hidden when stderr is not a terminal);
+/// exits with the first failure's class.
 async fn for_each<F, Fut>(keys: &[String], verb: &str, mut f: F) -> anyhow::Result<ExitCode>
 where
     F: FnMut(String) -> Fut,
     Fut: std::future::Future<Output = Result<(), jirakit::Error>>,
 {
-    let tty = std::io::stderr().is_terminal();
+    let bar = if std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::new(keys.len() as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{prefix} {bar:30} {pos}/{len} {msg}") {
+        bar.set_style(style);
+    }
+    bar.set_prefix(verb.to_owned());
     let mut failed = 0usize;
     let mut first_code = None;
-    for (i, key) in keys.iter().enumerate() {
+    for key in keys {
+        bar.set_message(key.clone());
         match f(key.clone()).await {
-            Ok(()) => println!("{key}"),
+            Ok(()) => bar.suspend(|| println!("{key}")),
             Err(e) => {
                 failed += 1;
                 let err = anyhow::Error::new(e);
                 first_code.get_or_insert(crate::exit::code_for(&err));
-                eprintln!("jk: {key}: {err:#}");
+                bar.suspend(|| eprintln!("jk: {key}: {err:#}"));
             }
         }
-        if tty {
-            eprint!("\r{verb} {}/{}", i + 1, keys.len());
-        }
+        bar.inc(1);
     }
-    if tty {
-        eprintln!();
-    }
+    bar.finish_and_clear();
     note(format!(
         "{verb} {} of {} issue(s)",
         keys.len() - failed,

@@ -348,6 +348,15 @@ async fn bulk_commands_by_jql_dry_run_then_act() {
     for k in &keys {
         assert_eq!(env.issue(k).await["fields"]["status"]["name"], "Done");
     }
+    // A failure on some issues is reported per issue and sets the exit code of its class.
+    let stuck = env.jk(&["issue", "move", "--jql", jql, "Nowhere", "--yes"]).await;
+    assert_eq!(stuck.code, 6, "{}", stuck.stderr);
+    assert!(stuck.stderr.contains("moved 0 of 3 issue(s)"), "{}", stuck.stderr);
+    assert!(
+        keys.iter().all(|k| stuck.stderr.contains(&format!("jk: {k}:"))),
+        "{}",
+        stuck.stderr
+    );
     env.jk(&["issue", "delete", "--jql", jql, "--yes"]).await.ok();
     for k in &keys {
         assert_eq!(env.sb.get(&format!("/rest/api/3/issue/{k}")).await.status(), 404);
