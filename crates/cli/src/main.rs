@@ -1,24 +1,102 @@
-//! `jk`: the jirakit command line. For now: `jk sandbox serve` and `jk demo`.
+//! `jk`: the jirakit command line. Thin: parse, call the client library, print.
 
+mod agile;
+mod api;
+mod auth;
+mod config;
+mod exit;
+mod issue;
+mod jq;
+mod misc;
+mod output;
 mod sandbox;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
+
+use crate::output::Output;
 
 #[derive(Parser)]
 #[command(
     name = "jk",
     version,
-    about = "jirakit: Jira from the command line, and a local Jira sandbox"
+    about = "jirakit: Jira from the command line, and a local Jira sandbox",
+    after_help = "Exit codes: `jk help exit-codes`. Environment: JIRA_BASE_URL with JIRA_EMAIL + JIRA_API_TOKEN, or JIRA_PAT."
 )]
-struct Cli {
+pub struct Cli {
+    #[command(flatten)]
+    global: Global,
     #[command(subcommand)]
     command: Command,
 }
 
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// Print JSON: every field, or only the comma-separated fields given.
+    #[arg(long, global = true, value_name = "FIELDS", num_args = 0..=1, default_missing_value = "")]
+    json: Option<String>,
+    /// Filter the JSON output with a jq expression (built in).
+    #[arg(long, global = true, value_name = "EXPR")]
+    jq: Option<String>,
+    /// Print lists as CSV.
+    #[arg(long, global = true, conflicts_with = "json")]
+    csv: bool,
+    /// At most this many results.
+    #[arg(long, short = 'L', global = true, default_value_t = 30)]
+    limit: usize,
+    /// Every result, past any page size.
+    #[arg(long, global = true)]
+    all: bool,
+    /// The profile to use (see `jk auth status`).
+    #[arg(long, global = true, env = "JK_PROFILE")]
+    profile: Option<String>,
+}
+
 #[derive(Subcommand)]
 enum Command {
+    /// Log in to Jira sites and choose between them.
+    Auth {
+        #[command(subcommand)]
+        command: auth::AuthCommand,
+    },
+    /// Work with issues.
+    Issue {
+        #[command(subcommand)]
+        command: issue::IssueCommand,
+    },
+    /// Search issues with JQL.
+    Search(issue::SearchArgs),
+    /// Projects.
+    Project {
+        #[command(subcommand)]
+        command: misc::ProjectCommand,
+    },
+    /// Boards (Jira Software).
+    Board {
+        #[command(subcommand)]
+        command: agile::BoardCommand,
+    },
+    /// Sprints of a board, their issues, moving issues into one.
+    Sprint {
+        #[command(subcommand)]
+        command: agile::SprintCommand,
+    },
+    /// Epics and the issues under them.
+    Epic {
+        #[command(subcommand)]
+        command: agile::EpicCommand,
+    },
+    /// The user you are logged in as.
+    Me,
+    /// Print (or open in a browser with --web) the URL of an issue.
+    Open(misc::OpenArgs),
+    /// Any REST call, with auth and retries: `jk api GET /rest/api/3/myself`.
+    Api(api::ApiArgs),
+    /// Shell completion script: `jk completion bash > /etc/bash_completion.d/jk`.
+    Completion { shell: clap_complete::Shell },
+    /// The man page (roff) on stdout.
+    Man,
     /// A local, persistent, Jira-compatible server.
     Sandbox {
         #[command(subcommand)]
@@ -26,33 +104,98 @@ enum Command {
     },
     /// Start a sandbox seeded with the demo site and show how to point a client at it.
     Demo(sandbox::DemoArgs),
-    /// Help topics that are not commands.
-    #[command(name = "help-topic", hide = true)]
-    HelpTopic { topic: String },
+}
+
+/// What every command gets.
+pub struct Ctx {
+    pub out: Output,
+    pub limit: usize,
+    pub all: bool,
+    pub profile: Option<String>,
+}
+
+impl Ctx {
+    /// The most results to fetch: `--all` means no bound.
+    pub fn max(&self) -> usize {
+        if self.all {
+            usize::MAX
+        } else {
+            self.limit
+        }
+    }
+
+    pub fn site(&self) -> anyhow::Result<config::Site> {
+        config::resolve(self.profile.as_deref())
+    }
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() == 3 && args[1] == "help" && args[2] == "exit-codes" {
+        print!("{}", exit::TABLE);
+        return ExitCode::SUCCESS;
+    }
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            // --help and --version are successes; every other parse failure is a usage error.
+            return exit::exit(if e.use_stderr() { exit::USAGE } else { exit::OK });
+        }
+    };
     init_tracing();
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("jk: {e:#}");
-            ExitCode::from(1)
+            let code = exit::code_for(&e);
+            if e.downcast_ref::<exit::Reported>().is_none() {
+                eprintln!("jk: {e:#}");
+            }
+            exit::exit(code)
         }
     }
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let g = cli.global;
+    let ctx = Ctx {
+        out: Output::new(g.json, g.jq, g.csv),
+        limit: g.limit,
+        all: g.all,
+        profile: g.profile,
+    };
     match cli.command {
-        Command::Sandbox { command } => rt.block_on(sandbox::run(command)),
-        Command::Demo(args) => rt.block_on(sandbox::demo(args)),
-        Command::HelpTopic { topic } => {
-            eprintln!("jk: no help topic '{topic}'");
-            Ok(ExitCode::from(2))
+        Command::Sandbox { command } => multi_thread()?.block_on(sandbox::run(command)),
+        Command::Demo(args) => multi_thread()?.block_on(sandbox::demo(args)),
+        Command::Completion { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "jk", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
         }
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Auth { command } => current_thread()?.block_on(auth::run(&ctx, command)),
+        Command::Issue { command } => current_thread()?.block_on(issue::run(&ctx, command)),
+        Command::Search(args) => current_thread()?.block_on(issue::search(&ctx, args)),
+        Command::Project { command } => current_thread()?.block_on(misc::project(&ctx, command)),
+        Command::Board { command } => current_thread()?.block_on(agile::board(&ctx, command)),
+        Command::Sprint { command } => current_thread()?.block_on(agile::sprint(&ctx, command)),
+        Command::Epic { command } => current_thread()?.block_on(agile::epic(&ctx, command)),
+        Command::Me => current_thread()?.block_on(misc::me(&ctx)),
+        Command::Open(args) => misc::open(&ctx, args),
+        Command::Api(args) => current_thread()?.block_on(api::run(&ctx, args)),
     }
+}
+
+fn multi_thread() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()
+}
+
+/// One request at a time needs no thread pool; it also starts faster.
+fn current_thread() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build()
 }
 
 fn init_tracing() {
@@ -61,4 +204,14 @@ fn init_tracing() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_tree_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }

@@ -89,7 +89,7 @@ async fn render_fields(
 
 /// `client.issues()`.
 pub struct Issues {
-    client: Client,
+    pub(crate) client: Client,
 }
 
 impl Client {
