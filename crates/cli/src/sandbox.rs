@@ -170,6 +170,9 @@ alice@example.com / sandbox-alice-token.
 
   environment for jirakit and jk:
     export JIRA_BASE_URL={url} JIRA_EMAIL={email} JIRA_API_TOKEN={token}
+    jk issue list -p SHOP -s "In Progress"
+    jk issue view SHOP-1
+    jk sprint list 1
 
 Press Ctrl-C to stop."#,
         email = c.email,
