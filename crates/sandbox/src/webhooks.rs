@@ -124,40 +124,28 @@ pub fn enqueue(
     event: Event,
     now: i64,
 ) -> ApiResult<()> {
-    let (name, _) = event_names(&event);
-    let hooks = matching_hooks(tx, meta, actor, Some(issue), name, now)?;
-    if hooks.is_empty() {
-        return Ok(());
-    }
-    let (base, mode) = REQUEST.try_with(Clone::clone).unwrap_or_default();
-    let cx = Ctx {
-        meta,
-        base: &base,
-        v: ApiVersion::V2,
-        mode,
-    };
-    let view = crate::api::issues_view(meta, &["*all".to_string()], &[], &[]);
     let (webhook_event, type_name) = event_names(&event);
-    let mut payload = json!({
-        "timestamp": now,
-        "webhookEvent": webhook_event,
-        "issue_event_type_name": type_name,
-        "user": cx.user(actor),
-        "issue": crate::api::render_issue(&cx, tx, actor, issue, &view)?,
-    });
-    match &event {
-        Event::IssueUpdated(items) => {
-            payload["changelog"] = json!({
-                "id": tx.query_row("SELECT max(id) FROM histories WHERE issue_id = ?1", [issue.id], |r| r.get::<_, Option<i64>>(0))?.map(|i| i.to_string()),
-                "items": items.iter().map(item_json).collect::<Vec<_>>(),
-            });
+    enqueue_entity(tx, meta, actor, Some(issue), webhook_event, now, |cx| {
+        let view = crate::api::issues_view(meta, &["*all".to_string()], &[], &[]);
+        let mut payload = json!({
+            "issue_event_type_name": type_name,
+            "user": cx.user(actor),
+            "issue": crate::api::render_issue(cx, tx, actor, issue, &view)?,
+        });
+        match &event {
+            Event::IssueUpdated(items) => {
+                payload["changelog"] = json!({
+                    "id": tx.query_row("SELECT max(id) FROM histories WHERE issue_id = ?1", [issue.id], |r| r.get::<_, Option<i64>>(0))?.map(|i| i.to_string()),
+                    "items": items.iter().map(item_json).collect::<Vec<_>>(),
+                });
+            }
+            Event::Comment(_, c) => {
+                payload["comment"] = crate::api::comment_json(cx, c, issue.id);
+            }
+            _ => {}
         }
-        Event::Comment(_, c) => {
-            payload["comment"] = crate::api::comment_json(&cx, c, issue.id);
-        }
-        _ => {}
-    }
-    write_outbox(tx, webhook_event, &payload, &hooks, now)
+        Ok(payload)
+    })
 }
 
 /// One event in the outbox and one pending delivery per webhook.
