@@ -92,7 +92,7 @@ pub async fn run(ctx: &Ctx, cmd: AuthCommand) -> anyhow::Result<ExitCode> {
             web,
         } => {
             if web.web {
-                login_web(url, name, web).await
+                login_web(url, name, no_verify, web).await
             } else {
                 let url = url.ok_or_else(|| usage("--url is required"))?;
                 login(url, email, pat, name, no_verify).await
@@ -219,7 +219,12 @@ fn read_stdin_secret(missing: &str) -> anyhow::Result<String> {
 
 /// `jk auth login --web`: the OAuth browser flow, then a profile whose later commands refresh
 /// (and save) the rotating token by themselves.
-async fn login_web(url: Option<String>, name: Option<String>, w: WebArgs) -> anyhow::Result<ExitCode> {
+async fn login_web(
+    url: Option<String>,
+    name: Option<String>,
+    no_verify: bool,
+    w: WebArgs,
+) -> anyhow::Result<ExitCode> {
     let client_id = w
         .client_id
         .filter(|c| !c.trim().is_empty())
@@ -257,6 +262,7 @@ async fn login_web(url: Option<String>, name: Option<String>, w: WebArgs) -> any
             .unwrap_or_else(|| "default".into()),
     };
     let mut cfg = Config::load()?;
+    let previous = cfg.current.clone();
     let store = save_secret(&cfg, &name, &done.secret.to_secret()?)?;
     cfg.profiles.insert(
         name.clone(),
@@ -271,13 +277,32 @@ async fn login_web(url: Option<String>, name: Option<String>, w: WebArgs) -> any
     );
     cfg.current = Some(name.clone());
     cfg.save()?;
-    let site = config::from_profile(&name)?;
-    let me = site.client()?.users().myself().await?;
+    // The check goes through the saved profile, as every later command will; a profile that
+    // cannot answer `myself` (a scope left out, say) is not kept.
+    let who = if no_verify {
+        None
+    } else {
+        let checked =
+            async { Ok::<_, anyhow::Error>(config::from_profile(&name)?.client()?.users().myself().await?) }
+                .await;
+        match checked {
+            Ok(me) => Some(me.display_name.unwrap_or_else(|| "a user".into())),
+            Err(e) => {
+                let mut cfg = Config::load()?;
+                cfg.profiles.remove(&name);
+                cfg.current = previous.filter(|p| cfg.profiles.contains_key(p));
+                cfg.save()?;
+                crate::secrets::delete(&name, store)?;
+                return Err(e.context(format!(
+                    "the new profile {name} answered no check, so it was not kept"
+                )));
+            }
+        }
+    };
     note(format!(
-        "logged in to {site_url} ({}) as {} (profile {name}, OAuth app {}, secret in {})",
+        "logged in to {site_url} ({}){} (profile {name}, OAuth app, secret in {})",
         done.site.name,
-        me.display_name.as_deref().unwrap_or("a user"),
-        site.oauth.as_ref().map(|o| o.client_id.as_str()).unwrap_or(""),
+        who.map(|w| format!(" as {w}")).unwrap_or_default(),
         store.describe()?
     ));
     Ok(ExitCode::SUCCESS)

@@ -41,7 +41,7 @@ struct Login {
 
 impl Login {
     /// With `site`, the `--url` to pick; by default the sandbox's own.
-    fn start(env: &Env, site: Option<&str>) -> Login {
+    fn start(env: &Env, site: Option<&str>, extra: &[&str]) -> Login {
         let url = env.url();
         let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_jk"));
         cmd.args([
@@ -54,6 +54,7 @@ impl Login {
         ])
         .args(["--client-id", CLIENT_ID, "--auth-url", &url, "--api-url", &url])
         .args(["--name", "oauth", "--timeout", "60"])
+        .args(extra)
         .env_remove("JIRA_BASE_URL")
         .env_remove("JIRA_EMAIL")
         .env_remove("JIRA_API_TOKEN")
@@ -132,7 +133,7 @@ async fn web_login_then_commands_go_through_the_gateway_and_keep_the_rotated_ref
     let env = Env::demo().await;
     register(&env, "http://127.0.0.1:9/callback").await;
 
-    let mut login = Login::start(&env, None);
+    let mut login = Login::start(&env, None, &[]);
     let auth = login.authorization_url().await;
     assert_eq!(param(&auth, "client_id"), CLIENT_ID);
     assert!(param(&auth, "scope").contains("offline_access"));
@@ -260,7 +261,7 @@ fn stored_secret_missing(env: &Env) -> bool {
 async fn a_callback_without_our_state_is_refused_and_nothing_is_saved() {
     let env = Env::demo().await;
     register(&env, "http://127.0.0.1:9/callback").await;
-    let mut login = Login::start(&env, None);
+    let mut login = Login::start(&env, None, &[]);
     let auth = login.authorization_url().await;
     let redirect = param(&auth, "redirect_uri");
     let forged = reqwest::get(format!("{redirect}?code=stolen&state=not-ours"))
@@ -307,7 +308,7 @@ async fn web_login_needs_a_client_id_and_a_reachable_site() {
 
     // A --url the app's token does not reach: nothing saved, the sites it does reach named.
     register(&env, "http://127.0.0.1:9/callback").await;
-    let mut other = Login::start(&env, Some("https://elsewhere.atlassian.net"));
+    let mut other = Login::start(&env, Some("https://elsewhere.atlassian.net"), &[]);
     let auth = other.authorization_url().await;
     register(&env, &param(&auth, "redirect_uri")).await;
     let r = no_redirects().get(auth.as_str()).send().await.unwrap();
@@ -317,4 +318,21 @@ async fn web_login_needs_a_client_id_and_a_reachable_site() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("does not reach"), "{stderr}");
     assert!(!env.config_dir().join("config.json").exists());
+
+    // A grant without the scope `myself` needs fails the check: the profile is not kept.
+    let mut narrow = Login::start(&env, None, &["--scopes", "read:jira-work"]);
+    let auth = narrow.authorization_url().await;
+    register(&env, &param(&auth, "redirect_uri")).await;
+    let r = no_redirects().get(auth.as_str()).send().await.unwrap();
+    let back = r.headers()["location"].to_str().unwrap().to_owned();
+    reqwest::get(&back).await.unwrap();
+    let (code, stderr) = narrow.finish().await;
+    assert_eq!(code, 4, "{stderr}");
+    assert!(stderr.contains("not kept"), "{stderr}");
+    let config: Value =
+        serde_json::from_slice(&std::fs::read(env.config_dir().join("config.json")).unwrap()).unwrap();
+    assert_eq!(config["profiles"], json!({}), "{config}");
+    assert!(config.get("current").is_none(), "{config}");
+    let creds = std::fs::read_to_string(env.config_dir().join("credentials.json")).unwrap_or_default();
+    assert!(!creds.contains("oauth"), "{creds}");
 }
