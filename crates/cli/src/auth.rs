@@ -24,18 +24,19 @@ pub struct WebArgs {
     /// The OAuth app's client id (from the Atlassian developer console).
     #[arg(long, env = "JK_OAUTH_CLIENT_ID")]
     client_id: Option<String>,
-    /// The callback port on 127.0.0.1 (0: any free one).
-    #[arg(long, default_value_t = 0)]
-    port: u16,
+    /// The callback port on 127.0.0.1 [default: any free one].
+    #[arg(long)]
+    port: Option<u16>,
     /// Print the authorization URL only; do not start a browser.
     #[arg(long)]
     no_browser: bool,
-    /// The scopes to ask for, space- or comma-separated (offline_access is always added).
-    #[arg(long, default_value = crate::oauth::DEFAULT_SCOPES)]
-    scopes: String,
-    /// Seconds to wait for the browser to come back.
-    #[arg(long, default_value_t = 300)]
-    timeout: u64,
+    /// The scopes to ask for, space- or comma-separated (offline_access is always added)
+    /// [default: read:jira-work write:jira-work read:jira-user].
+    #[arg(long)]
+    scopes: Option<String>,
+    /// Seconds to wait for the browser to come back [default: 300].
+    #[arg(long)]
+    timeout: Option<u64>,
     /// The authorization server (a sandbox's URL for tests).
     #[arg(long, env = "JK_OAUTH_AUTH_URL", default_value = jirakit::oauth::AUTH_BASE)]
     auth_url: String,
@@ -93,6 +94,10 @@ pub async fn run(ctx: &Ctx, cmd: AuthCommand) -> anyhow::Result<ExitCode> {
         } => {
             if web.web {
                 login_web(url, name, no_verify, web).await
+            } else if web.port.is_some() || web.no_browser || web.scopes.is_some() || web.timeout.is_some() {
+                Err(usage(
+                    "--port, --no-browser, --scopes and --timeout go with --web",
+                ))
             } else {
                 let url = url.ok_or_else(|| usage("--url is required"))?;
                 login(url, email, pat, name, no_verify).await
@@ -245,12 +250,14 @@ async fn login_web(
         client_id,
         client_secret,
         site: url,
-        scopes: w.scopes,
-        port: w.port,
+        scopes: w
+            .scopes
+            .unwrap_or_else(|| crate::oauth::DEFAULT_SCOPES.to_owned()),
+        port: w.port.unwrap_or(0),
         no_browser: w.no_browser,
         auth_url: w.auth_url,
         api_url: w.api_url,
-        timeout: std::time::Duration::from_secs(w.timeout.max(1)),
+        timeout: std::time::Duration::from_secs(w.timeout.unwrap_or(300).max(1)),
     };
     let done = crate::oauth::browser_flow(&login).await?;
     let site_url = done.site.url.trim_end_matches('/').to_owned();

@@ -305,6 +305,25 @@ async fn web_login_needs_a_client_id_and_a_reachable_site() {
         )
         .await;
     assert_eq!(clash.code, 2, "{}", clash.stderr);
+    // The browser flow's own flags without --web are a mistake, not silently ignored.
+    let stray = env
+        .run(
+            &[
+                "auth",
+                "login",
+                "--url",
+                &url,
+                "--email",
+                "admin@example.com",
+                "--port",
+                "8080",
+            ],
+            &[],
+            Some("sandbox-admin-token"),
+        )
+        .await;
+    assert_eq!(stray.code, 2, "{}", stray.stderr);
+    assert!(stray.stderr.contains("go with --web"), "{}", stray.stderr);
 
     // A --url the app's token does not reach: nothing saved, the sites it does reach named.
     register(&env, "http://127.0.0.1:9/callback").await;
