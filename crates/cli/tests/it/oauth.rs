@@ -213,11 +213,24 @@ async fn web_login_then_commands_go_through_the_gateway_and_keep_the_rotated_ref
     // refreshes, and the rotated refresh token is saved before it is used.
     let r = env.sb.post("/_sandbox/clock/advance", &json!({"by": "2h"})).await;
     assert!(r.status().is_success());
-    let me = env.run(&["me", "--json", "emailAddress"], &[], None).await;
+    // Traced at the most verbose level, so the secrets' absence from the logs is checked too.
+    let me = env
+        .run(&["me", "--json", "emailAddress"], &[("JK_LOG", "trace")], None)
+        .await;
     me.ok();
     let second = stored_secret(&env);
     let second_refresh = second["refresh_token"].as_str().unwrap().to_owned();
     assert_ne!(second_refresh, first_refresh, "the refresh token rotated");
+    assert!(me.stderr.contains("jira.request"), "traced: {}", me.stderr);
+    for secret in [
+        CLIENT_SECRET,
+        first_refresh.as_str(),
+        second_refresh.as_str(),
+        first["access_token"].as_str().unwrap(),
+        second["access_token"].as_str().unwrap(),
+    ] {
+        assert!(!me.stderr.contains(secret) && !me.stdout.contains(secret));
+    }
     assert_ne!(second["access_token"], first["access_token"]);
     assert_eq!(mode(&env.config_dir().join("credentials.json")), 0o600);
     // The old refresh token is dead at the server; the saved one is the live one.
