@@ -134,7 +134,9 @@ pub fn secret(name: &str, p: &Profile) -> anyhow::Result<Option<SecretString>> {
 pub(crate) fn write_private(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
     let parent = path.parent().expect("a file in a directory");
     std::fs::create_dir_all(parent).with_context(|| parent.display().to_string())?;
-    let tmp = path.with_extension("tmp");
+    // One temporary file per process: two `jk` saving a rotated token at once must not write
+    // into the same one.
+    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);
     #[cfg(unix)]

@@ -93,6 +93,9 @@ impl TokenStore for ProfileStore {
     }
 }
 
+/// How many times (100 ms apart) a jk whose refresh token was spent looks for the new one.
+const SPENT_POLLS: usize = 20;
+
 /// Refreshes through the app; when the refresh token was already spent, by another `jk` running
 /// at the same time, takes the token that one saved instead of failing.
 struct ProfileProvider {
@@ -106,24 +109,31 @@ impl TokenProvider for ProfileProvider {
         Box::pin(async move {
             let first = self.app.fetch(previous).await;
             let Err(e) = first else { return first };
+            // Only a spent refresh token is worth waiting on; any other failure is reported.
+            if !e.to_string().contains("invalid_grant") {
+                return Err(e);
+            }
             let spent = previous
                 .and_then(|p| p.refresh.as_ref())
                 .map(|r| r.expose_secret().to_owned());
-            let stored = crate::secrets::load(&self.profile, self.store)
-                .ok()
-                .flatten()
-                .and_then(|s| OAuthSecret::parse(&s).ok());
-            match stored {
-                Some(s) if s.refresh_token.is_some() && s.refresh_token != spent => {
+            // The jk that spent it saves its new token a moment after the server answered it:
+            // look for that for up to two seconds.
+            for _ in 0..SPENT_POLLS {
+                let stored = crate::secrets::load(&self.profile, self.store)
+                    .ok()
+                    .flatten()
+                    .and_then(|s| OAuthSecret::parse(&s).ok());
+                if let Some(s) = stored.filter(|s| s.refresh_token.is_some() && s.refresh_token != spent) {
                     let t = token_of(&s);
-                    if t.access.expose_secret().is_empty() {
+                    return if t.access.expose_secret().is_empty() {
                         self.app.fetch(Some(&t)).await
                     } else {
                         Ok(t)
-                    }
+                    };
                 }
-                _ => Err(e),
+                tokio::time::sleep(Duration::from_millis(100)).await;
             }
+            Err(e)
         })
     }
 }

@@ -246,6 +246,20 @@ async fn web_login_then_commands_go_through_the_gateway_and_keep_the_rotated_ref
     assert_eq!(dead.status(), 403);
 
     // `jk auth token` prints the live access token: it works as a Bearer on the gateway.
+    // Several jk at once when the access token has run out: whichever refreshes first rotates
+    // the refresh token; the others find theirs spent and take the one it saved.
+    let r = env.sb.post("/_sandbox/clock/advance", &json!({"by": "2h"})).await;
+    assert!(r.status().is_success());
+    expire_saved_access_token(&env);
+    let runs =
+        futures_util::future::join_all((0..4).map(|_| env.run(&["me", "--json", "emailAddress"], &[], None)))
+            .await;
+    for r in &runs {
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    let third = stored_secret(&env);
+    assert_ne!(third["refresh_token"], second["refresh_token"]);
+
     let token = env.run(&["auth", "token"], &[], None).await;
     token.ok();
     let cloud = profile["oauth"]["cloudId"].as_str().unwrap();
@@ -262,6 +276,16 @@ async fn web_login_then_commands_go_through_the_gateway_and_keep_the_rotated_ref
     // Logout forgets the secret.
     env.run(&["auth", "logout"], &[], None).await.ok();
     assert!(stored_secret_missing(&env));
+}
+
+/// Makes the saved access token look expired to jk, as it would be an hour later.
+fn expire_saved_access_token(env: &Env) {
+    let path = env.config_dir().join("credentials.json");
+    let mut creds: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let mut secret: Value = serde_json::from_str(creds["oauth"].as_str().unwrap()).unwrap();
+    secret["expires_at"] = json!(0);
+    creds["oauth"] = json!(secret.to_string());
+    std::fs::write(&path, serde_json::to_vec(&creds).unwrap()).unwrap();
 }
 
 fn stored_secret_missing(env: &Env) -> bool {
