@@ -13,6 +13,10 @@ use crate::output::{note, Record};
 use crate::Ctx;
 
 const AGILE: &str = "/rest/agile/1.0";
+/// The fields of a board, for `--json`.
+pub const BOARD_FIELDS: &[&str] = &["id", "name", "type", "project"];
+/// The fields of a sprint, for `--json`.
+pub const SPRINT_FIELDS: &[&str] = &["id", "name", "state", "startDate", "endDate", "goal"];
 
 #[derive(Subcommand)]
 pub enum BoardCommand {
@@ -115,7 +119,7 @@ pub async fn board(ctx: &Ctx, cmd: BoardCommand) -> anyhow::Result<ExitCode> {
             ("TYPE", "type"),
             ("PROJECT", "project"),
         ],
-        &["id", "name", "type", "project"],
+        BOARD_FIELDS,
     )?;
     Ok(ExitCode::SUCCESS)
 }
@@ -151,7 +155,7 @@ pub async fn sprint(ctx: &Ctx, cmd: SprintCommand) -> anyhow::Result<ExitCode> {
                     ("START", "startDate"),
                     ("END", "endDate"),
                 ],
-                &["id", "name", "state", "startDate", "endDate", "goal"],
+                SPRINT_FIELDS,
             )?;
         }
         SprintCommand::Issues { sprint } => {

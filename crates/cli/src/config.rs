@@ -1,8 +1,8 @@
 //! Profiles and secrets.
 //!
-//! `config.json` (profiles, the current one) and `credentials.json` (secrets, mode 0600) live in
-//! `$JK_CONFIG_DIR`, else `$XDG_CONFIG_HOME/jk`, else `~/.config/jk`. No OS keyring: see the
-//! README. `JIRA_BASE_URL` with `JIRA_EMAIL` + `JIRA_API_TOKEN` or `JIRA_PAT` takes the place of
+//! `config.json` (profiles, the current one) lives in `$JK_CONFIG_DIR`, else
+//! `$XDG_CONFIG_HOME/jk`, else `~/.config/jk`; secrets live in the OS keyring or, where none
+//! answers, in `credentials.json` (mode 0600) beside it (see [`crate::secrets`]). `JIRA_BASE_URL` with `JIRA_EMAIL` + `JIRA_API_TOKEN` or `JIRA_PAT` takes the place of
 //! the current profile; an explicit `--profile` (or `JK_PROFILE`) wins over them.
 
 use std::collections::BTreeMap;
@@ -25,6 +25,50 @@ pub enum AuthKind {
     Basic,
     /// Bearer: a Data Center personal access token.
     Pat,
+    /// OAuth 2.0 (3LO) through Atlassian's gateway: the secret is the app's client secret and
+    /// the rotating refresh token (see [`OAuthSecret`]).
+    #[serde(rename = "oauth")]
+    OAuth,
+}
+
+/// An OAuth profile's app and site: nothing secret.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OAuthConf {
+    pub client_id: String,
+    /// The site behind the gateway: requests go to `{api_url}/ex/jira/{cloud_id}`.
+    pub cloud_id: String,
+    /// The authorization server (`https://auth.atlassian.com` unless a sandbox's).
+    pub auth_url: String,
+    /// The gateway (`https://api.atlassian.com` unless a sandbox's).
+    pub api_url: String,
+}
+
+/// What an OAuth profile keeps in its secret store, as one JSON string.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct OAuthSecret {
+    pub client_secret: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// The last access token and when it expires (Unix seconds), so a run within the hour
+    /// does not spend a refresh.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+}
+
+impl OAuthSecret {
+    pub fn parse(s: &SecretString) -> anyhow::Result<OAuthSecret> {
+        // Never echo what failed to parse: it is a secret.
+        serde_json::from_str(s.expose_secret()).map_err(|_| {
+            usage("the stored OAuth secret of this profile is unreadable; run `jk auth login --web` again")
+        })
+    }
+
+    pub fn to_secret(&self) -> anyhow::Result<SecretString> {
+        Ok(SecretString::from(serde_json::to_string(self)?))
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -37,6 +81,11 @@ pub struct Profile {
     /// `cloud` or `datacenter`, learnt at login so later runs skip asking `serverInfo`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployment: Option<String>,
+    /// Where the secret is: the OS keyring or the 0600 file.
+    #[serde(default, rename = "secretStore")]
+    pub secret_store: crate::secrets::Store,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth: Option<OAuthConf>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -76,44 +125,18 @@ impl Config {
     }
 }
 
-/// Secrets by profile name, in a 0600 file.
-#[derive(Default, Serialize, Deserialize)]
-struct Secrets(BTreeMap<String, String>);
-
-fn secrets_path() -> anyhow::Result<PathBuf> {
-    Ok(dir()?.join("credentials.json"))
-}
-
-fn load_secrets() -> anyhow::Result<Secrets> {
-    let path = secrets_path()?;
-    match std::fs::read(&path) {
-        // The file's content is never echoed: a parse error names only the file.
-        Ok(bytes) => {
-            serde_json::from_slice(&bytes).map_err(|_| usage(format!("{}: not valid JSON", path.display())))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Secrets::default()),
-        Err(e) => Err(e).with_context(|| path.display().to_string()),
-    }
-}
-
-pub fn secret(profile: &str) -> anyhow::Result<Option<SecretString>> {
-    Ok(load_secrets()?.0.remove(profile).map(SecretString::from))
-}
-
-pub fn set_secret(profile: &str, secret: Option<&SecretString>) -> anyhow::Result<()> {
-    let mut s = load_secrets()?;
-    match secret {
-        Some(v) => s.0.insert(profile.to_owned(), v.expose_secret().to_owned()),
-        None => s.0.remove(profile),
-    };
-    write_private(&secrets_path()?, &serde_json::to_vec_pretty(&s)?)
+/// The stored secret of a profile, from wherever its profile says it lives.
+pub fn secret(name: &str, p: &Profile) -> anyhow::Result<Option<SecretString>> {
+    crate::secrets::load(name, p.secret_store)
 }
 
 /// Writes a file readable by its owner only, through a temporary file and a rename.
-fn write_private(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub(crate) fn write_private(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
     let parent = path.parent().expect("a file in a directory");
     std::fs::create_dir_all(parent).with_context(|| parent.display().to_string())?;
-    let tmp = path.with_extension("tmp");
+    // One temporary file per process: two `jk` saving a rotated token at once must not write
+    // into the same one.
+    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -149,6 +172,9 @@ pub struct Site {
     pub source: Source,
     /// Known Cloud or Data Center; `None`: the client asks `serverInfo`.
     pub deployment: Option<jirakit::DeploymentKind>,
+    /// Where a profile's secret lives (`None` for the environment).
+    pub store: Option<crate::secrets::Store>,
+    pub oauth: Option<OAuthConf>,
 }
 
 impl std::fmt::Debug for Site {
@@ -159,6 +185,8 @@ impl std::fmt::Debug for Site {
             .field("user", &self.user)
             .field("secret", &"[redacted]")
             .field("source", &self.source)
+            .field("store", &self.store)
+            .field("oauth", &self.oauth)
             .finish()
     }
 }
@@ -180,6 +208,8 @@ pub fn from_env() -> anyhow::Result<Option<Site>> {
             secret: SecretString::from(pat),
             source: Source::Env,
             deployment: None,
+            store: None,
+            oauth: None,
         }));
     }
     match (env("JIRA_EMAIL"), env("JIRA_API_TOKEN")) {
@@ -190,6 +220,8 @@ pub fn from_env() -> anyhow::Result<Option<Site>> {
             secret: SecretString::from(token),
             source: Source::Env,
             deployment: None,
+            store: None,
+            oauth: None,
         })),
         _ => Err(usage(
             "JIRA_BASE_URL is set but neither JIRA_PAT nor both JIRA_EMAIL and JIRA_API_TOKEN are",
@@ -206,7 +238,7 @@ pub fn from_profile(name: &str) -> anyhow::Result<Site> {
             names(&cfg)
         ))
     })?;
-    let secret = secret(name)?.ok_or_else(|| {
+    let secret = secret(name, p)?.ok_or_else(|| {
         usage(format!(
             "profile {name:?} has no stored secret; run `jk auth login` again"
         ))
@@ -222,6 +254,8 @@ pub fn from_profile(name: &str) -> anyhow::Result<Site> {
             Some("datacenter") => Some(jirakit::DeploymentKind::DataCenter),
             _ => None,
         },
+        store: Some(p.secret_store),
+        oauth: p.oauth.clone(),
     })
 }
 
@@ -258,13 +292,16 @@ impl Site {
                 secret: self.secret.clone(),
             },
             AuthKind::Pat => Auth::Bearer(self.secret.clone()),
+            AuthKind::OAuth => Auth::None,
         }
     }
 
     pub fn client(&self) -> anyhow::Result<Client> {
-        let mut b = Client::builder(self.url.clone())
-            .auth(self.auth())
-            .user_agent(format!("jk/{}", env!("CARGO_PKG_VERSION")));
+        let mut b = match self.auth_kind {
+            AuthKind::OAuth => crate::oauth::client_builder(self)?,
+            _ => Client::builder(self.url.clone()).auth(self.auth()),
+        };
+        b = b.user_agent(format!("jk/{}", env!("CARGO_PKG_VERSION")));
         let mut policy = jirakit::retry::RetryPolicy::default();
         if let Some(n) = env("JK_MAX_RETRIES") {
             policy.max_retries = n
@@ -297,7 +334,10 @@ impl Site {
             Source::Env => "environment".to_owned(),
             Source::Profile(p) => format!("profile {p}"),
         };
-        let who = self.user.as_deref().unwrap_or("(personal access token)");
+        let who = match self.auth_kind {
+            AuthKind::OAuth => "(OAuth app)",
+            _ => self.user.as_deref().unwrap_or("(personal access token)"),
+        };
         format!("{} as {who} ({via})", self.url)
     }
 }
@@ -315,6 +355,8 @@ mod tests {
             secret: SecretString::from("s3cr3t".to_owned()),
             source: Source::Env,
             deployment: None,
+            store: None,
+            oauth: None,
         };
         let d = format!("{s:?} {:?}", s.auth());
         assert!(!d.contains("s3cr3t"), "{d}");

@@ -34,8 +34,16 @@ pub const ISSUE_FIELDS: &[&str] = &[
     "resolution",
     "url",
 ];
+/// A created issue (`create`).
+pub const CREATED_FIELDS: &[&str] = &["key", "id", "url"];
+/// A cloned issue.
+pub const CLONE_FIELDS: &[&str] = &["key", "id", "url", "from"];
+/// A new comment.
+pub const COMMENT_FIELDS: &[&str] = &["id", "issue"];
+/// An uploaded attachment.
+pub const ATTACH_FIELDS: &[&str] = &["id", "filename", "size"];
 /// `view` adds these.
-const VIEW_FIELDS: &[&str] = &[
+pub const VIEW_FIELDS: &[&str] = &[
     "key",
     "id",
     "summary",
@@ -303,9 +311,8 @@ pub async fn run(ctx: &Ctx, cmd: IssueCommand) -> anyhow::Result<ExitCode> {
             let mut rec = Record::new();
             rec.insert("id".into(), json!(c.id));
             rec.insert("issue".into(), json!(key));
-            ctx.out.one(&rec, &["id", "issue"], |w| {
-                writeln!(w, "{}", site.browse_url(&key))
-            })?;
+            ctx.out
+                .one(&rec, COMMENT_FIELDS, |w| writeln!(w, "{}", site.browse_url(&key)))?;
             Ok(ExitCode::SUCCESS)
         }
         IssueCommand::Link {
@@ -838,9 +845,8 @@ async fn create(ctx: &Ctx, site: &Site, client: &Client, a: CreateArgs) -> anyho
     rec.insert("key".into(), json!(key));
     rec.insert("id".into(), json!(created.id));
     rec.insert("url".into(), json!(site.browse_url(&key)));
-    ctx.out.one(&rec, &["key", "id", "url"], |w| {
-        writeln!(w, "{}", site.browse_url(&key))
-    })?;
+    ctx.out
+        .one(&rec, CREATED_FIELDS, |w| writeln!(w, "{}", site.browse_url(&key)))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -1096,7 +1102,7 @@ async fn clone(
     rec.insert("id".into(), json!(created.id));
     rec.insert("url".into(), json!(site.browse_url(&new_key)));
     rec.insert("from".into(), json!(key));
-    ctx.out.one(&rec, &["key", "id", "url", "from"], |w| {
+    ctx.out.one(&rec, CLONE_FIELDS, |w| {
         writeln!(w, "{}", site.browse_url(&new_key))
     })?;
     Ok(ExitCode::SUCCESS)
@@ -1125,7 +1131,7 @@ async fn attach(
     ctx.out.list(
         &recs,
         &[("ID", "id"), ("FILE", "filename"), ("SIZE", "size")],
-        &["id", "filename", "size"],
+        ATTACH_FIELDS,
     )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -8,8 +8,10 @@ mod exit;
 mod issue;
 mod jq;
 mod misc;
+mod oauth;
 mod output;
 mod sandbox;
+mod secrets;
 
 use std::process::ExitCode;
 
@@ -33,7 +35,7 @@ pub struct Cli {
 
 #[derive(Args, Debug, Clone)]
 pub struct Global {
-    /// Print JSON: every field, or only the comma-separated fields given.
+    /// Print JSON with these comma-separated fields (`all` for every one); alone, list the fields.
     #[arg(long, global = true, value_name = "FIELDS", num_args = 0..=1, default_missing_value = "")]
     json: Option<String>,
     /// Filter the JSON output with a jq expression (built in).
@@ -156,8 +158,66 @@ fn main() -> ExitCode {
     }
 }
 
+/// What `--json` offers for a command: `Some(fields)`, empty for a command that prints no JSON
+/// record; `None` where `--json` takes no fields (`api` prints Jira's answer as it is).
+fn json_fields(cmd: &Command) -> Option<&'static [&'static str]> {
+    use agile::{EpicCommand as E, SprintCommand as S};
+    use auth::AuthCommand as A;
+    use issue::IssueCommand as I;
+    Some(match cmd {
+        Command::Issue { command } => match command {
+            I::List(_) => issue::ISSUE_FIELDS,
+            I::View { .. } => issue::VIEW_FIELDS,
+            I::Create(_) => issue::CREATED_FIELDS,
+            I::Comment { .. } => issue::COMMENT_FIELDS,
+            I::Clone { .. } => issue::CLONE_FIELDS,
+            I::Attach { .. } => issue::ATTACH_FIELDS,
+            _ => &[],
+        },
+        Command::Search(_) => issue::ISSUE_FIELDS,
+        Command::Project { .. } => misc::PROJECT_FIELDS,
+        Command::Me => misc::ME_FIELDS,
+        Command::Board { .. } => agile::BOARD_FIELDS,
+        Command::Sprint { command } => match command {
+            S::List { .. } => agile::SPRINT_FIELDS,
+            S::Issues { .. } => issue::ISSUE_FIELDS,
+            S::Add { .. } => &[],
+        },
+        Command::Epic {
+            command: E::List { .. },
+        } => issue::ISSUE_FIELDS,
+        Command::Auth { command: A::Status } => auth::STATUS_FIELDS,
+        Command::Api(_) => return None,
+        _ => &[],
+    })
+}
+
+/// `--json` alone lists the command's fields (as `gh` does) and changes nothing: a usage error.
+fn list_json_fields(cmd: &Command) -> Option<anyhow::Result<ExitCode>> {
+    let fields = json_fields(cmd)?;
+    if fields.is_empty() {
+        return Some(Err(exit::usage(
+            "this command prints no JSON fields; --json works with commands that print data",
+        )));
+    }
+    let mut text = String::from("Specify one or more comma-separated fields for `--json`:\n");
+    for f in fields {
+        text.push_str("  ");
+        text.push_str(f);
+        text.push('\n');
+    }
+    text.push_str("or `--json all` for every field.\n");
+    eprint!("{text}");
+    Some(Ok(exit::exit(exit::USAGE)))
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let g = cli.global;
+    if g.json.as_deref() == Some("") {
+        if let Some(listed) = list_json_fields(&cli.command) {
+            return listed;
+        }
+    }
     let ctx = Ctx {
         out: Output::new(g.json, g.jq, g.csv),
         limit: g.limit,
@@ -213,5 +273,16 @@ mod tests {
     #[test]
     fn the_command_tree_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn bare_json_lists_the_fields_of_the_command_it_is_given() {
+        let cli = Cli::try_parse_from(["jk", "issue", "view", "A-1", "--json"]).unwrap();
+        assert_eq!(cli.global.json.as_deref(), Some(""));
+        assert_eq!(json_fields(&cli.command), Some(issue::VIEW_FIELDS));
+        let cli = Cli::try_parse_from(["jk", "issue", "move", "A-1", "Done", "--json"]).unwrap();
+        assert_eq!(json_fields(&cli.command), Some(&[][..]));
+        let cli = Cli::try_parse_from(["jk", "api", "GET", "/x", "--json"]).unwrap();
+        assert_eq!(json_fields(&cli.command), None);
     }
 }

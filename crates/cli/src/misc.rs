@@ -9,6 +9,11 @@ use serde_json::json;
 use crate::output::Record;
 use crate::Ctx;
 
+/// The fields of a project, for `--json`.
+pub const PROJECT_FIELDS: &[&str] = &["key", "id", "name", "type"];
+/// The fields `jk me` prints, for `--json`.
+pub const ME_FIELDS: &[&str] = &["accountId", "name", "displayName", "emailAddress", "active"];
+
 #[derive(Subcommand)]
 pub enum ProjectCommand {
     /// The projects you can see.
@@ -50,7 +55,7 @@ pub async fn project(ctx: &Ctx, cmd: ProjectCommand) -> anyhow::Result<ExitCode>
     ctx.out.list(
         &records,
         &[("KEY", "key"), ("NAME", "name"), ("TYPE", "type")],
-        &["key", "id", "name", "type"],
+        PROJECT_FIELDS,
     )?;
     Ok(ExitCode::SUCCESS)
 }
@@ -64,20 +69,16 @@ pub async fn me(ctx: &Ctx) -> anyhow::Result<ExitCode> {
     r.insert("displayName".into(), json!(me.display_name));
     r.insert("emailAddress".into(), json!(me.email_address));
     r.insert("active".into(), json!(me.active));
-    ctx.out.one(
-        &r,
-        &["accountId", "name", "displayName", "emailAddress", "active"],
-        |w| {
-            // The id scripts pass back to `-a`: the account id on Cloud, the user name on DC.
-            let id = me
-                .account_id
-                .as_ref()
-                .map(|a| a.as_str().to_owned())
-                .or(me.name.clone())
-                .unwrap_or_default();
-            writeln!(w, "{}\t{}", id, me.display_name.as_deref().unwrap_or(""))
-        },
-    )?;
+    ctx.out.one(&r, ME_FIELDS, |w| {
+        // The id scripts pass back to `-a`: the account id on Cloud, the user name on DC.
+        let id = me
+            .account_id
+            .as_ref()
+            .map(|a| a.as_str().to_owned())
+            .or(me.name.clone())
+            .unwrap_or_default();
+        writeln!(w, "{}\t{}", id, me.display_name.as_deref().unwrap_or(""))
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -13,7 +13,7 @@ pub type Record = Map<String, Value>;
 /// How the user asked for output.
 #[derive(Debug, Clone, Default)]
 pub struct Output {
-    /// `None`: human; `Some([])`: every field; `Some(fields)`: those.
+    /// `None`: human; `Some([])`: every field (`--json all`); `Some(fields)`: those.
     pub json: Option<Vec<String>>,
     pub jq: Option<String>,
     pub csv: bool,
@@ -22,13 +22,20 @@ pub struct Output {
 }
 
 impl Output {
+    /// `--json all` (or `'*'`) asks for every field.
     pub fn new(json: Option<String>, jq: Option<String>, csv: bool) -> Output {
         let json = json.map(|f| {
-            f.split(',')
+            let fields: Vec<String> = f
+                .split(',')
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
-                .collect()
+                .collect();
+            if fields.iter().any(|s| s == "all" || s == "*") {
+                Vec::new()
+            } else {
+                fields
+            }
         });
         let forced = std::env::var("JK_FORCE_TTY").is_ok_and(|v| v == "1");
         Output {

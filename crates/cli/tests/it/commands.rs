@@ -98,6 +98,7 @@ async fn list_prints_a_table_tsv_csv_and_json_with_fields_and_jq() {
             "search",
             "project = SHOP AND summary ~ \"zzzqqq-nothing\"",
             "--json",
+            "all",
         ])
         .await;
     none.ok();
@@ -136,12 +137,44 @@ async fn view_renders_adf_as_text_and_json_on_request() {
         "view_json",
         serde_json::from_str::<serde_json::Value>(&stable(&env, &json.stdout)).unwrap()
     );
-    let all = env.jk(&["issue", "view", "SHOP-1", "--json"]).await;
+    let all = env.jk(&["issue", "view", "SHOP-1", "--json", "all"]).await;
     all.ok();
     let v = all.json();
     for f in ["key", "summary", "status", "fields", "description", "url"] {
         assert!(v.get(f).is_some(), "{f} missing from {v}");
     }
+    assert_eq!(
+        env.jk(&["issue", "view", "SHOP-1", "--json", "*"]).await.json(),
+        v,
+        "'*' is all too"
+    );
+
+    // --json alone lists the fields, like gh, prints no data and exits with the usage class.
+    let listed = env.jk(&["issue", "view", "SHOP-1", "--json"]).await;
+    assert_eq!(listed.code, 2, "{}", listed.stderr);
+    assert!(listed.stdout.is_empty(), "{}", listed.stdout);
+    insta::assert_snapshot!("view_json_fields", listed.stderr);
+    // Decided before any request: a create with --json alone creates nothing.
+    let create = env
+        .jk(&[
+            "issue",
+            "create",
+            "-p",
+            "SHOP",
+            "-s",
+            "jk-never-created",
+            "--json",
+        ])
+        .await;
+    assert_eq!(create.code, 2);
+    assert!(create.stderr.contains("  url\n"), "{}", create.stderr);
+    let found = env
+        .jk(&["search", "summary ~ \"jk-never-created\"", "--jq", "length"])
+        .await;
+    assert_eq!(found.ok().stdout.trim(), "0");
+    let moved = env.jk(&["issue", "move", "SHOP-1", "Done", "--json"]).await;
+    assert_eq!(moved.code, 2);
+    assert!(moved.stderr.contains("prints no JSON fields"), "{}", moved.stderr);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -261,7 +294,7 @@ async fn an_issue_lives_its_whole_life_through_jk() {
     let file = env.home.path().join("notes.txt");
     std::fs::write(&file, b"attached by jk").unwrap();
     let att = env
-        .jk(&["issue", "attach", &key, file.to_str().unwrap(), "--json"])
+        .jk(&["issue", "attach", &key, file.to_str().unwrap(), "--json", "all"])
         .await;
     att.ok();
     assert_eq!(att.json()[0]["filename"], "notes.txt");
@@ -314,6 +347,7 @@ async fn bulk_commands_by_jql_dry_run_then_act() {
                 "--jq",
                 ".key",
                 "--json",
+                "all",
             ])
             .await;
         r.ok();
@@ -429,7 +463,7 @@ async fn projects_me_open_api_completion_and_man() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn boards_sprints_and_epics() {
     let env = Env::demo().await;
-    let boards = env.jk(&["board", "list", "--json"]).await;
+    let boards = env.jk(&["board", "list", "--json", "all"]).await;
     boards.ok();
     insta::assert_json_snapshot!("board_list_json", boards.json());
     let future = env

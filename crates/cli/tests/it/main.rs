@@ -1,12 +1,14 @@
 //! End to end: the real `jk` binary against a real sandbox on port 0, credentials by env.
 
 mod commands;
+mod datacenter;
 mod errors;
+mod oauth;
 mod profiles;
 
 use std::path::Path;
 
-use jirakit_sandbox::Seed;
+use jirakit_sandbox::{Config, Mode, Seed};
 use jirakit_testkit::TestSandbox;
 use serde_json::{json, Value};
 
@@ -51,6 +53,31 @@ impl Env {
         }
     }
 
+    /// The demo site in Data Center mode (PAT Bearer, /rest/api/2, offset paging, wiki markup),
+    /// rate limits off.
+    pub async fn dc() -> Env {
+        let sb = TestSandbox::with_config(Config {
+            mode: Mode::DataCenter,
+            seed: Seed::Demo,
+            frozen_at: Some(jirakit_testkit::fixed_now()),
+            ..Config::default()
+        })
+        .await;
+        let r = sb
+            .http
+            .put(sb.url("/_sandbox/limits"))
+            .bearer_auth(&sb.sandbox.config().pat)
+            .json(&json!({"burst_per_second": null, "issue_writes": null}))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{}", r.status());
+        Env {
+            sb,
+            home: tempfile::tempdir().unwrap(),
+        }
+    }
+
     pub fn url(&self) -> String {
         self.sb.sandbox.url().to_string()
     }
@@ -81,6 +108,13 @@ impl Env {
             .env_remove("JK_PROFILE")
             .env_remove("JK_FORCE_TTY")
             .env_remove("XDG_CONFIG_HOME")
+            .env_remove("JK_KEYRING")
+            .env_remove("JK_OAUTH_CLIENT_ID")
+            .env_remove("JK_OAUTH_CLIENT_SECRET")
+            .env_remove("JK_OAUTH_AUTH_URL")
+            .env_remove("JK_OAUTH_API_URL")
+            // No test reaches a real keyring: with no session bus, `auto` falls back to the file.
+            .env("DBUS_SESSION_BUS_ADDRESS", NO_BUS)
             .env("HOME", self.home.path())
             .env("JK_CONFIG_DIR", self.config_dir())
             .stdin(std::process::Stdio::piped())
@@ -94,7 +128,10 @@ impl Env {
             use tokio::io::AsyncWriteExt;
             let mut input = child.stdin.take().unwrap();
             if let Some(s) = stdin {
-                input.write_all(s.as_bytes()).await.unwrap();
+                // A jk that refuses its flags exits before reading stdin: not the test's failure.
+                if let Err(e) = input.write_all(s.as_bytes()).await {
+                    assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+                }
             }
         }
         let out = child.wait_with_output().await.unwrap();
@@ -118,6 +155,9 @@ impl Env {
             .unwrap()
     }
 }
+
+/// A D-Bus address where no bus listens.
+pub const NO_BUS: &str = "unix:path=/nonexistent/jk-test-no-bus";
 
 /// Replaces the sandbox's port so snapshots are stable.
 pub fn stable(env: &Env, s: &str) -> String {
