@@ -255,6 +255,7 @@ impl AppState {
         DbGuard {
             guard,
             readers: &self.0.readers,
+            issue_cache: &self.0.issue_cache,
             changes,
         }
     }
@@ -317,6 +318,7 @@ impl AppState {
 pub(crate) struct DbGuard<'a> {
     guard: MutexGuard<'a, Db>,
     readers: &'a Readers,
+    issue_cache: &'a api::IssueCache,
     /// The connection's count of changed rows when the guard was taken, `None` when it was taken
     /// inside an open transaction.
     changes: Option<u64>,
@@ -346,7 +348,8 @@ impl Drop for DbGuard<'_> {
         // Every row a statement inserted, updated or deleted counts (rolled-back ones too: a
         // needless bump costs only cache hits). Whatever committed is visible by now.
         if new_meta || self.changes != Some(self.guard.conn.total_changes()) {
-            self.readers.generation.fetch_add(1, Ordering::SeqCst);
+            let generation = self.readers.generation.fetch_add(1, Ordering::SeqCst) + 1;
+            self.issue_cache.advance(generation);
         }
     }
 }

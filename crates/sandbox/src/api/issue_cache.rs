@@ -79,6 +79,12 @@ impl IssueCache {
         inner.entries.get(key).cloned()
     }
 
+    /// Drops every body older than `generation` now, rather than at the next read: a burst of
+    /// writes then runs without the bodies it made stale still held in memory.
+    pub fn advance(&self, generation: u64) {
+        self.lock().at(generation);
+    }
+
     /// Keeps a body rendered from what was committed at `generation` (read before rendering);
     /// a body of a generation already left behind is not kept.
     pub fn put(&self, generation: u64, key: Key, rendered: Rendered) {
@@ -136,6 +142,17 @@ mod tests {
         assert!(c.get(4, &key("A-1")).is_none());
         // The generation never goes back: the old body is gone for good.
         assert!(c.get(3, &key("A-1")).is_none());
+        assert_eq!(c.len(), 0);
+    }
+
+    #[test]
+    fn a_write_drops_the_bodies_it_made_stale_at_once() {
+        let c = IssueCache::default();
+        c.put(1, key("A-1"), body("{}"));
+        c.advance(2);
+        assert_eq!((c.len(), c.lock().bytes), (0, 0));
+        // A rendering that started before the write is not kept.
+        c.put(1, key("A-1"), body("{}"));
         assert_eq!(c.len(), 0);
     }
 
