@@ -40,6 +40,7 @@ mod webhooks;
 use std::net::SocketAddr;
 use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 pub use crate::clock::Clock;
@@ -156,6 +157,10 @@ pub(crate) struct Readers {
     path: PathBuf,
     idle: Mutex<Vec<rusqlite::Connection>>,
     meta: RwLock<Arc<meta::Meta>>,
+    /// How many writer guards changed the database or the configuration so far, bumped only once
+    /// the change is visible to readers: what was rendered at one generation holds until the
+    /// next (the issue cache).
+    generation: AtomicU64,
 }
 
 /// At most this many idle readers are kept; more may be open for a moment under load.
@@ -172,6 +177,7 @@ pub(crate) struct Inner {
     pub limits: limits::Limits,
     pub webhooks: webhooks::Webhooks,
     pub files: api::attachments::Files,
+    pub issue_cache: api::IssueCache,
     /// Last, so that the connections above close before a temporary database is removed.
     _location: db::Location,
 }
@@ -218,6 +224,7 @@ impl AppState {
             path: location.path().to_path_buf(),
             idle: Mutex::new(Vec::new()),
             meta: RwLock::new(db.meta.clone()),
+            generation: AtomicU64::new(0),
         };
         Ok(AppState(Arc::new(Inner {
             files,
@@ -230,6 +237,7 @@ impl AppState {
             faults: faults::Faults::default(),
             limits: limits::Limits::default(),
             webhooks: webhooks::Webhooks::default(),
+            issue_cache: api::IssueCache::default(),
             _location: location,
         })))
     }
@@ -238,10 +246,24 @@ impl AppState {
     /// changed site configuration is published to readers (before the response is sent, so a
     /// read after a successful write sees it).
     pub(crate) fn db(&self) -> DbGuard<'_> {
+        let guard = self.0.db.lock().unwrap_or_else(|e| e.into_inner());
+        // A transaction left open by an earlier guard may commit under this one.
+        let changes = match guard.conn.is_autocommit() {
+            true => Some(guard.conn.total_changes()),
+            false => None,
+        };
         DbGuard {
-            guard: self.0.db.lock().unwrap_or_else(|e| e.into_inner()),
+            guard,
             readers: &self.0.readers,
+            issue_cache: &self.0.issue_cache,
+            changes,
         }
+    }
+
+    /// The write generation (see `Readers::generation`). Read it before reading anything that
+    /// is to be kept for as long as the generation stays the same.
+    pub(crate) fn generation(&self) -> u64 {
+        self.0.readers.generation.load(Ordering::SeqCst)
     }
 
     /// A read-only connection from the pool with the site configuration of the last commit: for
@@ -296,6 +318,10 @@ impl AppState {
 pub(crate) struct DbGuard<'a> {
     guard: MutexGuard<'a, Db>,
     readers: &'a Readers,
+    issue_cache: &'a api::IssueCache,
+    /// The connection's count of changed rows when the guard was taken, `None` when it was taken
+    /// inside an open transaction.
+    changes: Option<u64>,
 }
 
 impl Deref for DbGuard<'_> {
@@ -314,8 +340,16 @@ impl DerefMut for DbGuard<'_> {
 impl Drop for DbGuard<'_> {
     fn drop(&mut self) {
         let mut published = self.readers.meta.write().unwrap_or_else(|e| e.into_inner());
-        if !Arc::ptr_eq(&published, &self.guard.meta) {
+        let new_meta = !Arc::ptr_eq(&published, &self.guard.meta);
+        if new_meta {
             *published = self.guard.meta.clone();
+        }
+        drop(published);
+        // Every row a statement inserted, updated or deleted counts (rolled-back ones too: a
+        // needless bump costs only cache hits). Whatever committed is visible by now.
+        if new_meta || self.changes != Some(self.guard.conn.total_changes()) {
+            let generation = self.readers.generation.fetch_add(1, Ordering::SeqCst) + 1;
+            self.issue_cache.advance(generation);
         }
     }
 }

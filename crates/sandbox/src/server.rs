@@ -35,7 +35,7 @@ fn site_router(state: AppState) -> Router {
             crate::limits::enforce,
         ))
     };
-    Router::new()
+    let routes = Router::new()
         .nest("/rest/api/2", limited().layer(Extension(ApiVersion::V2)))
         .nest("/rest/api/latest", limited().layer(Extension(ApiVersion::V2)))
         .nest("/rest/api/3", limited().layer(Extension(ApiVersion::V3)))
@@ -51,24 +51,15 @@ fn site_router(state: AppState) -> Router {
         .merge(crate::oauth::routes())
         .fallback(unknown_path)
         .method_not_allowed_fallback(wrong_method)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            crate::webhooks::scope,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            crate::webhooks::nudge,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            crate::faults::apply,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            authenticate_and_log,
-        ))
-        .layer(panic_layer())
-        .with_state(state)
+        .with_state(state.clone());
+    // These wrap the whole router, not each route (`Router::layer`): a request then clones only
+    // their state and the router's `Arc`, not every route's boxed stack of services, which cost
+    // about a quarter of a cached issue GET.
+    let inner = middleware::from_fn_with_state(state.clone(), crate::webhooks::scope).layer(routes);
+    let inner = middleware::from_fn_with_state(state.clone(), crate::webhooks::nudge).layer(inner);
+    let inner = middleware::from_fn_with_state(state.clone(), crate::faults::apply).layer(inner);
+    let inner = middleware::from_fn_with_state(state, authenticate_and_log).layer(inner);
+    Router::new().fallback_service(panic_layer().layer(inner))
 }
 
 type PanicHandler = fn(Box<dyn std::any::Any + Send>) -> Response;

@@ -2,16 +2,17 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use rusqlite::Connection;
 use serde_json::{json, Map, Value};
 
-use super::{caller, ctx, in_tx, object, visible_issue, visible_project, ApiVersion, Caller};
+use super::{caller, ctx, in_tx, issue_cache, object, visible_issue, visible_project, ApiVersion, Caller};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{JsonBody, Params};
+use crate::extract::{parse_query, JsonBody, Params};
 use crate::fields::{self, change_field, change_repr};
 use crate::meta::{CustomKind, Meta, Project, User};
 use crate::render::Ctx;
@@ -780,20 +781,64 @@ pub async fn create(
     ))
 }
 
+/// `GET /issue/{key}`, served from the issue cache while nothing has been written since the same
+/// request was last rendered (see `issue_cache`).
 pub async fn get(
     State(state): State<AppState>,
     Extension(v): Extension<ApiVersion>,
     c: MaybeCaller,
     Path(key): Path<String>,
-    params: Params,
-) -> ApiResult<Json<Value>> {
+    RawQuery(query): RawQuery,
+) -> ApiResult<Response> {
     let me = caller(c)?;
+    // Before anything is read, so that what is rendered is at least as new as the generation.
+    let generation = state.generation();
+    let cache_key = issue_cache::Key {
+        v,
+        base: state.base_url(),
+        account_id: me.account_id.clone(),
+        issue: key,
+        query: query.unwrap_or_default(),
+    };
+    let cache = &state.0.issue_cache;
+    if let Some(hit) = cache.get(generation, &cache_key) {
+        let meta = state.meta();
+        if !meta
+            .project(hit.project_id)
+            .is_some_and(|p| meta.can_browse(&me, p))
+        {
+            return Err(ApiError::issue_not_found());
+        }
+        return Ok(json_bytes(hit.body));
+    }
     let db = state.read()?;
-    let issue = visible_issue(&db, &me, &key)?;
-    let base = state.base_url();
-    let cx = ctx(&state, &db.meta, &base, v);
-    let view = View::from_params(&db.meta, &params, true);
-    Ok(Json(render_issue(&cx, &db.conn, &me, &issue, &view)?))
+    let issue = visible_issue(&db, &me, &cache_key.issue)?;
+    let cx = ctx(&state, &db.meta, &cache_key.base, v);
+    let view = View::from_params(&db.meta, &parse_query(&cache_key.query), true);
+    let mut body = serde_json::to_vec(&render_issue(&cx, &db.conn, &me, &issue, &view)?)?;
+    // Kept in the cache: without the spare capacity (up to half) the serialiser's growth leaves.
+    body.shrink_to_fit();
+    let body = Bytes::from(body);
+    let project_id = issue.project_id;
+    drop(db);
+    cache.put(
+        generation,
+        cache_key,
+        issue_cache::Rendered {
+            project_id,
+            body: body.clone(),
+        },
+    );
+    Ok(json_bytes(body))
+}
+
+/// A JSON body already serialised, with the content type `Json` gives.
+fn json_bytes(body: Bytes) -> Response {
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        body,
+    )
+        .into_response()
 }
 
 /// Applies changes to an issue and records them in the changelog; returns whether anything changed.

@@ -3,6 +3,7 @@
 pub(crate) mod attachments;
 mod bulk;
 mod comments;
+mod issue_cache;
 pub(crate) mod issues;
 pub(crate) mod links;
 mod metadata;
@@ -23,10 +24,11 @@ use crate::render::Ctx;
 use crate::store::{self, IssueRow};
 use crate::{AppState, Db};
 
+pub use issue_cache::IssueCache;
 pub use issues::{comment_json, render_issue};
 
 /// Which REST version a request came through: v2 shows rich text as wiki markup, v3 as ADF.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ApiVersion {
     V2,
     V3,

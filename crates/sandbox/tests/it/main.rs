@@ -5,6 +5,7 @@ mod control;
 mod datacenter;
 mod errors;
 mod faults;
+mod issue_cache;
 mod issues;
 mod jql;
 mod jql_diff;
