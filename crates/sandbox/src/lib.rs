@@ -43,7 +43,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 pub use crate::clock::Clock;
-pub use crate::seed::Seed;
+pub use crate::seed::{scale_word, Seed};
 pub use crate::server::{router, serve, spawn, RunningSandbox};
 
 /// Cloud (REST v2 and v3, email + API token) or Data Center (REST v2, username + password, PAT).
