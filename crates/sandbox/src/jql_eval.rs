@@ -9,6 +9,7 @@ use rusqlite::Connection;
 use serde_json::Value;
 
 use crate::error::{ApiError, ApiResult};
+use crate::fts::{rich_words, words};
 use crate::meta::{CustomKind, Meta, User};
 use crate::store::{self, IssueRow};
 
@@ -66,7 +67,7 @@ enum Pred {
     Was(Hist, Vec<V>, bool, Vec<HistPred>),
     /// `CHANGED` with its predicates, over real change items.
     Changed(Hist, Vec<HistPred>),
-    /// The issue's id is in the set.
+    /// The issue's id is in the set (sorted, no duplicates).
     IdIn(Vec<i64>),
     /// The issue was created, changed or commented on by one of the users within `[lo, hi)`.
     UpdatedBy(Vec<String>, i64, i64),
@@ -102,6 +103,7 @@ struct DateRange {
     hi: i64,
 }
 
+#[derive(Clone)]
 pub struct Compiled {
     pred: Pred,
     order: Vec<(Key, bool)>,
@@ -114,6 +116,62 @@ impl Compiled {
     pub fn bounded(&self) -> bool {
         self.bounded
     }
+
+    /// The query with the clauses an index answers replaced by the set of issues it finds: each
+    /// `~` on the summary, description, environment, comments or `text` becomes one FTS query
+    /// (fts.rs). What matches does not change, only how fast: `~` on a custom field stays with
+    /// the in-memory matcher.
+    pub fn resolve(&self, conn: &Connection) -> ApiResult<Compiled> {
+        let mut out = self.clone();
+        resolve_pred(conn, &mut out.pred)?;
+        Ok(out)
+    }
+}
+
+fn resolve_pred(conn: &Connection, p: &mut Pred) -> ApiResult<()> {
+    match p {
+        Pred::And(ps) | Pred::Or(ps) => {
+            for p in ps {
+                resolve_pred(conn, p)?;
+            }
+        }
+        Pred::Not(p) => resolve_pred(conn, p)?,
+        Pred::Contains(key, queries) => {
+            let column = match key {
+                Key::Text("summary") => crate::fts::Column::Summary,
+                Key::Text("description") => crate::fts::Column::Description,
+                Key::Text("environment") => crate::fts::Column::Environment,
+                Key::Comment => crate::fts::Column::Comment,
+                Key::AllText => crate::fts::Column::All,
+                _ => return Ok(()),
+            };
+            // `None` is every issue: a query whose only terms are empty phrases.
+            let mut found: Option<Vec<i64>> = None;
+            for q in queries.iter() {
+                let terms = text_terms(q);
+                let ids = if terms.is_empty() {
+                    Vec::new()
+                } else if terms.iter().all(Vec::is_empty) {
+                    continue;
+                } else {
+                    crate::fts::search(conn, column, &terms)?
+                };
+                found = Some(match found {
+                    None => ids,
+                    Some(prev) => prev
+                        .into_iter()
+                        .filter(|i| ids.binary_search(i).is_ok())
+                        .collect(),
+                });
+            }
+            *p = match found {
+                None => Pred::True,
+                Some(ids) => Pred::IdIn(ids),
+            };
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 fn err(msg: impl Into<String>) -> ApiError {
@@ -932,29 +990,10 @@ fn values(i: &IssueRow, meta: &Meta, key: &Key) -> Vec<V> {
     }
 }
 
-/// Lower-cased words of text, for `~`.
-fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
-}
-
-fn rich_words(v: &Value) -> Vec<String> {
-    if v.is_null() {
-        return vec![];
-    }
-    match v {
-        Value::String(s) => words(s),
-        other => jirakit_adf::Doc::from_json(other.clone())
-            .map(|d| words(&d.to_plain_text()))
-            .unwrap_or_default(),
-    }
-}
-
-/// Whether every term of a `~` query is found in the text: words match whole words, a trailing
-/// `*` matches a prefix, and a quoted phrase needs its words in order.
-fn text_matches(haystack: &[String], query: &str) -> bool {
+/// The terms of a `~` query: each unquoted word (split further where it holds punctuation) is a
+/// term, `word*` keeps its star as a prefix, and a quoted phrase is one term of several words.
+/// A phrase with no word in it is an empty term.
+pub(crate) fn text_terms(query: &str) -> Vec<Vec<String>> {
     let mut terms: Vec<Vec<String>> = Vec::new();
     let mut rest = query.trim();
     while !rest.is_empty() {
@@ -975,15 +1014,25 @@ fn text_matches(haystack: &[String], query: &str) -> bool {
             rest = after.trim_start();
         }
     }
+    terms
+}
+
+/// Whether every term of a `~` query is found in the text, given as segments (the summary, the
+/// description, each comment...): words match whole words, a trailing `*` matches a prefix, and
+/// a quoted phrase needs its words in order within one segment. This is the reference the FTS
+/// index (fts.rs) is tested against.
+pub(crate) fn text_matches(segments: &[Vec<String>], query: &str) -> bool {
+    let terms = text_terms(query);
     let word_eq = |pattern: &str, w: &str| match pattern.strip_suffix('*') {
         Some(p) => w.starts_with(p),
         None => w == pattern,
     };
     !terms.is_empty()
         && terms.iter().filter(|t| !t.is_empty()).all(|t| {
-            haystack
-                .windows(t.len())
-                .any(|win| win.iter().zip(t).all(|(w, p)| word_eq(p, w)))
+            segments.iter().any(|seg| {
+                seg.windows(t.len())
+                    .any(|win| win.iter().zip(t).all(|(w, p)| word_eq(p, w)))
+            })
         })
 }
 
@@ -993,36 +1042,39 @@ struct Eval<'a> {
 }
 
 impl Eval<'_> {
-    fn text_of(&self, i: &IssueRow, key: &Key) -> ApiResult<Vec<String>> {
+    /// The text a `~` on `key` searches, as segments a phrase cannot span.
+    fn text_of(&self, i: &IssueRow, key: &Key) -> ApiResult<Vec<Vec<String>>> {
         Ok(match key {
             Key::Text(f) => {
                 if *f == "summary" {
-                    words(i.get("summary").as_str().unwrap_or(""))
+                    vec![words(i.get("summary").as_str().unwrap_or(""))]
                 } else {
-                    rich_words(i.get(f))
+                    vec![rich_words(i.get(f))]
                 }
             }
             Key::Comment => self.comment_words(i)?,
             Key::AllText => {
-                let mut w = words(i.get("summary").as_str().unwrap_or(""));
-                w.extend(rich_words(i.get("description")));
-                w.extend(rich_words(i.get("environment")));
+                let mut w = vec![
+                    words(i.get("summary").as_str().unwrap_or("")),
+                    rich_words(i.get("description")),
+                    rich_words(i.get("environment")),
+                ];
                 w.extend(self.comment_words(i)?);
                 for c in &self.meta.fields {
                     if matches!(c.kind, CustomKind::Text | CustomKind::Paragraph) {
-                        w.extend(rich_words(i.get(&c.id)));
+                        w.push(rich_words(i.get(&c.id)));
                     }
                 }
                 w
             }
-            Key::Custom(id, _) => rich_words(i.get(id)),
+            Key::Custom(id, _) => vec![rich_words(i.get(id))],
             _ => vec![],
         })
     }
 
-    fn comment_words(&self, i: &IssueRow) -> ApiResult<Vec<String>> {
+    fn comment_words(&self, i: &IssueRow) -> ApiResult<Vec<Vec<String>>> {
         let (_, cs) = store::comments(self.conn, i.id, 0, i64::MAX, false)?;
-        Ok(cs.iter().flat_map(|c| rich_words(&c.body)).collect())
+        Ok(cs.iter().map(|c| rich_words(&c.body)).collect())
     }
 
     fn parent_key(&self, i: &IssueRow) -> ApiResult<Option<(String, String)>> {
@@ -1080,7 +1132,7 @@ impl Eval<'_> {
             }
             Pred::Empty(key) => match key {
                 Key::Text(_) | Key::Comment | Key::AllText | Key::Custom(_, CustomKind::Paragraph) => {
-                    self.text_of(i, key)?.is_empty()
+                    self.text_of(i, key)?.iter().all(Vec::is_empty)
                 }
                 Key::Resolution => i.get("resolution").is_null(),
                 _ => self.field_values(i, key)?.is_empty(),
@@ -1120,7 +1172,7 @@ impl Eval<'_> {
                 let text = self.text_of(i, key)?;
                 qs.iter().all(|q| text_matches(&text, q))
             }
-            Pred::IdIn(ids) => ids.contains(&i.id),
+            Pred::IdIn(ids) => ids.binary_search(&i.id).is_ok(),
             Pred::WatchedOrVoted(user, watched) => {
                 let sql = if *watched {
                     "SELECT count(*) FROM watchers WHERE issue_id = ?1 AND account_id = ?2"
@@ -1464,6 +1516,7 @@ pub fn matching_ids(
 /// Runs a compiled query: matching issues the caller may browse, in the query's order (Jira's
 /// default, newest key first, when it gives none). EMPTY sorts last ascending, first descending.
 pub fn execute(conn: &Connection, meta: &Meta, user: &User, q: &Compiled) -> ApiResult<Vec<IssueRow>> {
+    let q = &q.resolve(conn)?;
     let projects: Vec<i64> = meta
         .projects
         .iter()
@@ -1507,8 +1560,177 @@ pub fn execute(conn: &Connection, meta: &Meta, user: &User, q: &Compiled) -> Api
 mod tests {
     use super::*;
 
-    fn w(s: &str) -> Vec<String> {
-        words(s)
+    fn w(s: &str) -> Vec<Vec<String>> {
+        vec![words(s)]
+    }
+
+    use proptest::prelude::*;
+
+    /// Words chosen to collide: case, diacritics, Unicode case pairs whose lower cases differ in
+    /// length or only fold together (ß/ss, ς/σ, the Kelvin sign, dotted İ), digits, underscores
+    /// and a decomposed accent.
+    const POOL: &[&str] = &[
+        "cart",
+        "Cart",
+        "carts",
+        "café",
+        "CAFÉ",
+        "cafe",
+        "caf",
+        "straße",
+        "STRASSE",
+        "ß",
+        "İstanbul",
+        "istanbul",
+        "x_y",
+        "a1",
+        "1a",
+        "42",
+        "4-2",
+        "naïve",
+        "ǅemal",
+        "Ωmega",
+        "ωmega",
+        "ς",
+        "σ",
+        "日本",
+        "本",
+        "e\u{301}",
+        "\u{212A}elvin",
+        "kelvin",
+        "it's",
+        "don't",
+    ];
+    const SEPARATORS: &[&str] = &[" ", ", ", "-", "_", ".\n\n", "'", "\u{a0}", "/"];
+
+    fn text() -> impl Strategy<Value = String> {
+        prop::collection::vec((0..POOL.len(), 0..SEPARATORS.len()), 0..7).prop_map(|ws| {
+            ws.iter()
+                .map(|(w, s)| format!("{}{}", POOL[*w], SEPARATORS[*s]))
+                .collect()
+        })
+    }
+
+    /// A `~` query: words, prefixes (`w*`, also of part of a word) and quoted phrases.
+    fn query() -> impl Strategy<Value = String> {
+        let term = prop_oneof![
+            (0..POOL.len()).prop_map(|w| POOL[w].to_string()),
+            (0..POOL.len(), 1..4usize).prop_map(|(w, n)| {
+                let p: String = POOL[w].chars().take(n).collect();
+                format!("{p}*")
+            }),
+            prop::collection::vec(0..POOL.len(), 1..3).prop_map(|ws| format!(
+                "\"{}\"",
+                ws.iter().map(|w| POOL[*w]).collect::<Vec<_>>().join(" ")
+            )),
+            Just("\"!!\"".to_string()),
+            Just("*".to_string()),
+        ];
+        prop::collection::vec(term, 1..4).prop_map(|ts| ts.join(" "))
+    }
+
+    #[derive(Debug, Clone)]
+    struct Doc {
+        summary: String,
+        description: String,
+        adf: bool,
+        environment: String,
+        comments: Vec<String>,
+        customer: String,
+    }
+
+    fn doc() -> impl Strategy<Value = Doc> {
+        (
+            text(),
+            text(),
+            any::<bool>(),
+            text(),
+            prop::collection::vec(text(), 0..3),
+            text(),
+        )
+            .prop_map(
+                |(summary, description, adf, environment, comments, customer)| Doc {
+                    summary,
+                    description,
+                    adf,
+                    environment,
+                    comments,
+                    customer,
+                },
+            )
+    }
+
+    fn adf(text: &str) -> Value {
+        serde_json::json!({"type": "doc", "version": 1, "content": [
+            {"type": "paragraph", "content": [{"type": "text", "text": text}]}
+        ]})
+    }
+
+    /// The FTS index, kept by the triggers, finds exactly the issues the in-memory word matcher
+    /// finds, for every text field and for `text`, on texts and queries built to disagree.
+    #[test]
+    fn the_text_index_agrees_with_the_word_matcher() {
+        let location = crate::db::Location::Temp(crate::db::TempDb::new().unwrap());
+        let conn = crate::db::open(&location).unwrap();
+        conn.execute_batch(
+            "INSERT INTO users (account_id, display_name) VALUES ('u', 'U');
+             INSERT INTO projects (key, name, type_key, workflow) VALUES ('P', 'P', 'software', '[]');
+             INSERT INTO fields (id, num, name, type_key) VALUES ('customfield_10101', 10101, 'Customer',
+               'com.atlassian.jira.plugin.system.customfieldtypes:textfield');",
+        )
+        .unwrap();
+        let meta = Meta::load(&conn).unwrap();
+        let keys = [
+            Key::Text("summary"),
+            Key::Text("description"),
+            Key::Text("environment"),
+            Key::Comment,
+            Key::AllText,
+        ];
+        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+            cases: 300,
+            ..Default::default()
+        });
+        runner
+            .run(&(prop::collection::vec(doc(), 1..6), query()), |(docs, q)| {
+                conn.execute_batch("DELETE FROM comments; DELETE FROM issues;").unwrap();
+                let mut rows = Vec::new();
+                for (n, d) in docs.iter().enumerate() {
+                    let description = if d.adf { adf(&d.description) } else { Value::from(d.description.clone()) };
+                    let fields = serde_json::json!({
+                        "summary": d.summary, "description": description,
+                        "environment": d.environment, "customfield_10101": d.customer,
+                    });
+                    conn.execute(
+                        "INSERT INTO issues (project_id, num, key, issue_type_id, status_id, created, updated, fields) \
+                         SELECT id, ?1, 'P-' || ?1, 1, 1, 0, 0, '{}' FROM projects",
+                        [n as i64 + 1],
+                    )
+                    .unwrap();
+                    let id = conn.last_insert_rowid();
+                    // Written after creation, as an edit is: the update trigger indexes it.
+                    conn.execute("UPDATE issues SET fields = ?2 WHERE id = ?1", rusqlite::params![id, fields.to_string()])
+                        .unwrap();
+                    for (k, c) in d.comments.iter().enumerate() {
+                        let body = if k % 2 == 0 { adf(c) } else { Value::from(c.clone()) };
+                        store::insert_comment(&conn, id, "u", &body, None, 0).unwrap();
+                    }
+                    rows.push(store::issue_by_id(&conn, id).unwrap().unwrap());
+                }
+                let ev = Eval { conn: &conn, meta: &meta };
+                for key in &keys {
+                    let contains = Pred::Contains(key.clone(), vec![q.clone()]);
+                    let mut resolved = contains.clone();
+                    resolve_pred(&conn, &mut resolved).unwrap();
+                    for row in &rows {
+                        let want = ev.matches(&contains, row).unwrap();
+                        let got = ev.matches(&resolved, row).unwrap();
+                        prop_assert_eq!(got, want, "{:?} ~ {:?} on {:?}", key, q, docs);
+                    }
+                }
+                Ok(())
+            })
+            .unwrap();
     }
 
     #[test]

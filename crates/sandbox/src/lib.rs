@@ -23,6 +23,7 @@ pub mod error;
 mod extract;
 mod faults;
 mod fields;
+mod fts;
 mod jql_api;
 mod jql_eval;
 mod jql_time;

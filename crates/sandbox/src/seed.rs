@@ -92,9 +92,13 @@ pub fn reset(db: &mut Db, config: &Config, clock: &Clock, seed: &Seed) -> Result
 
 fn reset_in_transaction(db: &mut Db, config: &Config, clock: &Clock, seed: &Seed) -> Result<(), ApiError> {
     let tx = db.conn.transaction()?;
+    // The word index is emptied at once rather than row by row with the issues ('kv', which
+    // holds the pause, is emptied last).
+    crate::fts::pause(&tx)?;
     for t in crate::db::TABLES {
         tx.execute(&format!("DELETE FROM {t}"), [])?;
     }
+    crate::fts::rebuild(&tx)?;
     tx.execute("UPDATE sqlite_sequence SET seq = 9999", [])?;
     // Boards and sprints count from 1, as in Jira.
     tx.execute(
@@ -1094,6 +1098,8 @@ fn scale(tx: &Connection, defaults_meta: &Meta, now: i64, n: u64) -> Result<(), 
     let vocabulary: Vec<String> = (1..=SCALE_VOCABULARY).map(scale_word).collect();
     let resolutions: Vec<i64> = meta.resolutions.iter().map(|r| r.id).collect();
 
+    // The issues are indexed for word search once, at the end.
+    crate::fts::pause(tx)?;
     let mut insert_issue = tx.prepare(
         "INSERT INTO issues (project_id, num, key, issue_type_id, status_id, parent_id, created, updated, fields) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -1363,5 +1369,7 @@ fn scale(tx: &Connection, defaults_meta: &Meta, now: i64, n: u64) -> Result<(), 
         )?;
     }
     store::kv_set(tx, "rank_counter", &n.to_string())?;
+    drop((insert_issue, insert_history, insert_item, insert_comment));
+    crate::fts::rebuild(tx)?;
     Ok(())
 }

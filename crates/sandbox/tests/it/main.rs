@@ -17,5 +17,6 @@ mod resources;
 mod search;
 mod site;
 mod support;
+mod text_search;
 mod webhooks;
 mod workflow;
