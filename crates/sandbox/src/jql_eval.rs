@@ -73,6 +73,45 @@ enum Pred {
     UpdatedBy(Vec<String>, i64, i64),
     /// The user watches (`true`) or voted for (`false`) the issue.
     WatchedOrVoted(String, bool),
+    /// `issue IN linkedIssues(issue, link descriptions...)`, found in the links when the query
+    /// runs.
+    Linked(Linked),
+    /// `issue.property[key].path ...`: a test on the value at `path` in the issue's property.
+    Property(Property),
+}
+
+#[derive(Debug, Clone)]
+struct Linked {
+    /// The function's name as written, for errors.
+    function: String,
+    issue: String,
+    /// Link descriptions ("blocks", "is blocked by") or link type names; none is every link.
+    links: Vec<String>,
+}
+
+/// An entity property clause. Jira searches a property only when an app declares it for
+/// indexing, with a type (number, string, text, date, user); the sandbox searches every issue
+/// property, reading the type from the JSON value: numbers compare as numbers, strings match
+/// exactly (case-sensitively, as Jira's `string` type does), `~` searches a string's words as
+/// for text fields, and an array matches when one of its elements does. Missing, `null`, `[]`
+/// and `{}` are EMPTY.
+#[derive(Debug, Clone)]
+struct Property {
+    key: String,
+    path: Vec<String>,
+    test: PropTest,
+}
+
+#[derive(Debug, Clone)]
+enum PropTest {
+    /// `=`/`IN`: one of the values.
+    Any(Vec<String>),
+    /// `!=`/`NOT IN`: has a value, none of them in the list.
+    NoneOf(Vec<String>),
+    Empty,
+    /// `~` with the query's text.
+    Like(String),
+    Cmp(Operator, String),
 }
 
 /// A field searched through the changelog: its key and the changelog's field id.
@@ -121,21 +160,45 @@ impl Compiled {
     /// `~` on the summary, description, environment, comments or `text` becomes one FTS query
     /// (fts.rs). What matches does not change, only how fast: `~` on a custom field stays with
     /// the in-memory matcher.
-    pub fn resolve(&self, conn: &Connection) -> ApiResult<Compiled> {
+    pub fn resolve(&self, conn: &Connection, meta: &Meta, user: &User) -> ApiResult<Compiled> {
         let mut out = self.clone();
-        resolve_pred(conn, &mut out.pred)?;
+        resolve_pred(conn, &mut out.pred, Some((meta, user)))?;
         Ok(out)
     }
 }
 
-fn resolve_pred(conn: &Connection, p: &mut Pred) -> ApiResult<()> {
+fn resolve_pred(conn: &Connection, p: &mut Pred, who: Option<(&Meta, &User)>) -> ApiResult<()> {
     match p {
         Pred::And(ps) | Pred::Or(ps) => {
             for p in ps {
-                resolve_pred(conn, p)?;
+                resolve_pred(conn, p, who)?;
             }
         }
-        Pred::Not(p) => resolve_pred(conn, p)?,
+        Pred::Not(p) => resolve_pred(conn, p, who)?,
+        Pred::Linked(l) => {
+            if let Some((meta, user)) = who {
+                *p = Pred::IdIn(linked_ids(conn, meta, Some(user), l)?);
+            }
+        }
+        Pred::Property(prop) => {
+            // One pass over the property's rows; an issue without it is EMPTY.
+            let mut passing = Vec::new();
+            let mut st =
+                conn.prepare_cached("SELECT issue_id, value FROM issue_properties WHERE key = ?1")?;
+            let empty = matches!(prop.test, PropTest::Empty);
+            for row in st.query_map([&prop.key], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
+                let (id, text) = row?;
+                let value: Option<Value> = serde_json::from_str(&text).ok();
+                let pass = property_matches(value.as_ref(), prop);
+                // For EMPTY, collect the issues that have a value and negate.
+                if pass != empty {
+                    passing.push(id);
+                }
+            }
+            passing.sort_unstable();
+            let ids = Pred::IdIn(passing);
+            *p = if empty { Pred::Not(Box::new(ids)) } else { ids };
+        }
         Pred::Contains(key, queries) => {
             let column = match key {
                 Key::Text("summary") => crate::fts::Column::Summary,
@@ -234,9 +297,10 @@ impl Cx<'_> {
                     });
             }
             Field::Property { .. } => {
-                return Err(err(
-                    "Entity property clauses are not supported by the sandbox yet.",
-                ))
+                return Err(err(format!(
+                    "Field '{}' does not support sorting.",
+                    f.canonical_name()
+                )))
             }
             Field::Name(n) => n.clone(),
         };
@@ -306,6 +370,9 @@ impl Cx<'_> {
     }
 
     fn term(&self, t: &Term) -> ApiResult<Pred> {
+        if let Field::Property { entity, key, path } = &t.field {
+            return property_term(t, entity, key, path);
+        }
         let key = self.field_key(&t.field)?;
         let fname = t.field.canonical_name();
         let unsupported = || {
@@ -588,14 +655,17 @@ impl Cx<'_> {
             }
             "watchedissues" | "watchedworkitems" => Pred::WatchedOrVoted(self.user.account_id.clone(), true),
             "votedissues" | "votedworkitems" => Pred::WatchedOrVoted(self.user.account_id.clone(), false),
-            // Links are not searched yet: this set is empty.
             "linkedissues" | "linkedworkitems" => {
-                if args.is_empty() {
+                let Some((issue, links)) = args.split_first() else {
                     return Err(err(format!(
-                        "Function '{name}' expects at least 1 argument but got 0."
+                        "Incorrect number of arguments for function '{name}'. Usage: '{name} ( issuekey [, linkDescription ]* )'."
                     )));
-                }
-                Pred::IdIn(vec![])
+                };
+                Pred::Linked(Linked {
+                    function: name.clone(),
+                    issue: issue.clone(),
+                    links: links.to_vec(),
+                })
             }
             _ => return Ok(None),
         };
@@ -916,6 +986,250 @@ impl Cx<'_> {
     }
 }
 
+/// `issue.property[key].path op value`.
+fn property_term(t: &Term, entity: &str, key: &str, path: &[String]) -> ApiResult<Pred> {
+    let fname = t.field.canonical_name();
+    if !entity.eq_ignore_ascii_case("issue") && !entity.eq_ignore_ascii_case("workitem") {
+        return Err(err(format!(
+            "Field '{fname}' does not exist or you do not have permission to view it."
+        )));
+    }
+    let unsupported = || {
+        err(format!(
+            "The operator '{}' is not supported by the '{fname}' field.",
+            t.op.as_str()
+        ))
+    };
+    if t.op.is_history() {
+        return Err(err(format!(
+            "History searches do not support the '{fname}' field."
+        )));
+    }
+    let operand = t.operand.as_ref().ok_or_else(unsupported)?;
+    let one = |o: &Operand| -> ApiResult<Option<String>> {
+        match o {
+            Operand::Value(v) => Ok(Some(v.text.clone())),
+            Operand::Empty(_) => Ok(None),
+            Operand::Function { name, .. } => Err(err(format!(
+                "The function '{name}' is not supported by the '{fname}' field."
+            ))),
+            Operand::List(..) => Err(err(format!(
+                "The operator '{}' does not take a list of values.",
+                t.op.as_str()
+            ))),
+        }
+    };
+    let test = |test: PropTest| {
+        Pred::Property(Property {
+            key: key.to_string(),
+            path: path.to_vec(),
+            test,
+        })
+    };
+    let not = |p: Pred| Pred::Not(Box::new(p));
+    Ok(match t.op {
+        Operator::Is | Operator::IsNot => {
+            if !matches!(operand, Operand::Empty(_)) {
+                return Err(err(format!(
+                    "The operator '{}' only takes EMPTY or NULL.",
+                    t.op.as_str()
+                )));
+            }
+            let p = test(PropTest::Empty);
+            if t.op == Operator::IsNot {
+                not(p)
+            } else {
+                p
+            }
+        }
+        Operator::Eq | Operator::NotEq | Operator::In | Operator::NotIn => {
+            let list = matches!(t.op, Operator::In | Operator::NotIn);
+            let items: Vec<&Operand> = match operand {
+                Operand::List(items, _) if list => items.iter().collect(),
+                Operand::List(..) | Operand::Value(_) | Operand::Empty(_) | Operand::Function { .. }
+                    if list =>
+                {
+                    return Err(err(format!(
+                        "The operator '{}' takes a list of values in parentheses.",
+                        t.op.as_str()
+                    )))
+                }
+                other => vec![other],
+            };
+            let mut values = Vec::new();
+            let mut with_empty = false;
+            for it in items {
+                match one(it)? {
+                    Some(v) => values.push(v),
+                    None => with_empty = true,
+                }
+            }
+            let positive = matches!(t.op, Operator::Eq | Operator::In);
+            let mut p = test(if positive {
+                PropTest::Any(values)
+            } else {
+                PropTest::NoneOf(values)
+            });
+            if with_empty {
+                p = if positive {
+                    Pred::Or(vec![p, test(PropTest::Empty)])
+                } else {
+                    Pred::And(vec![p, not(test(PropTest::Empty))])
+                };
+            }
+            p
+        }
+        Operator::Like | Operator::NotLike => {
+            let Some(q) = one(operand)? else {
+                return Err(err(format!(
+                    "The operator '{}' takes a text value.",
+                    t.op.as_str()
+                )));
+            };
+            let p = test(PropTest::Like(q));
+            if t.op == Operator::NotLike {
+                not(p)
+            } else {
+                p
+            }
+        }
+        Operator::Gt | Operator::GtEq | Operator::Lt | Operator::LtEq => {
+            let Some(v) = one(operand)? else {
+                return Err(err(format!(
+                    "The operator '{}' takes exactly one value.",
+                    t.op.as_str()
+                )));
+            };
+            test(PropTest::Cmp(t.op, v))
+        }
+        _ => return Err(unsupported()),
+    })
+}
+
+/// The values at `path` in a property's JSON: an array's elements one by one; nothing for
+/// missing, `null`, `[]` or `{}`.
+fn property_values<'v>(value: &'v Value, path: &[String]) -> Vec<&'v Value> {
+    let mut at = value;
+    for segment in path {
+        match at.get(segment.as_str()) {
+            Some(v) => at = v,
+            None => return Vec::new(),
+        }
+    }
+    match at {
+        Value::Null => Vec::new(),
+        Value::Array(items) => items.iter().filter(|v| !v.is_null()).collect(),
+        Value::Object(m) if m.is_empty() => Vec::new(),
+        other => vec![other],
+    }
+}
+
+/// Whether a property value (`None`: the issue has no such property) passes the test.
+fn property_matches(value: Option<&Value>, p: &Property) -> bool {
+    let have = value.map(|v| property_values(v, &p.path)).unwrap_or_default();
+    let equal = |v: &Value, want: &str| match v {
+        Value::String(s) => s == want,
+        Value::Number(n) => match (n.as_f64(), want.trim().parse::<f64>()) {
+            (Some(a), Ok(b)) => (a - b).abs() < 1e-9,
+            _ => false,
+        },
+        Value::Bool(b) => want.eq_ignore_ascii_case(if *b { "true" } else { "false" }),
+        _ => false,
+    };
+    match &p.test {
+        PropTest::Empty => have.is_empty(),
+        PropTest::Any(want) => have.iter().any(|v| want.iter().any(|w| equal(v, w))),
+        PropTest::NoneOf(bad) => !have.is_empty() && !have.iter().any(|v| bad.iter().any(|b| equal(v, b))),
+        PropTest::Like(q) => {
+            let segments: Vec<Vec<String>> = have.iter().filter_map(|v| v.as_str()).map(words).collect();
+            text_matches(&segments, q)
+        }
+        PropTest::Cmp(op, want) => have.iter().any(|v| {
+            let o = match v {
+                Value::Number(n) => match (n.as_f64(), want.trim().parse::<f64>()) {
+                    (Some(a), Ok(b)) => a.partial_cmp(&b),
+                    _ => None,
+                },
+                // Strings compare as text, which orders ISO dates and times correctly.
+                Value::String(s) => Some(s.as_str().cmp(want.as_str())),
+                _ => None,
+            };
+            o.is_some_and(|o| match op {
+                Operator::Gt => o == Ordering::Greater,
+                Operator::GtEq => o != Ordering::Less,
+                Operator::Lt => o == Ordering::Less,
+                Operator::LtEq => o != Ordering::Greater,
+                _ => false,
+            })
+        }),
+    }
+}
+
+/// The issues `linkedIssues(issue, links...)` names, ascending. The issue must exist and be
+/// visible to the caller; each link argument must be a link type's outward description (the
+/// issues this one points to: "blocks"), its inward description (the issues pointing to this
+/// one: "is blocked by") or, as a convenience, its name (both directions).
+fn linked_ids(conn: &Connection, meta: &Meta, user: Option<&User>, l: &Linked) -> ApiResult<Vec<i64>> {
+    let issue = store::issue(conn, l.issue.trim())?
+        .filter(|i| user.is_none_or(|u| meta.project(i.project_id).is_some_and(|p| meta.can_browse(u, p))));
+    let Some(issue) = issue else {
+        return Err(err(format!(
+            "Issue '{}' could not be found in function '{}'.",
+            l.issue, l.function
+        )));
+    };
+    let types: Vec<(i64, String, String, String)> = conn
+        .prepare_cached("SELECT id, name, inward, outward FROM link_types")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<Result<_, _>>()?;
+    // (type id, outward from the issue, inward to the issue)
+    let mut wanted: Vec<(i64, bool, bool)> = Vec::new();
+    for arg in &l.links {
+        let a = arg.trim();
+        let mut found = false;
+        for (id, _, inward, outward) in &types {
+            let out = outward.eq_ignore_ascii_case(a);
+            let inw = inward.eq_ignore_ascii_case(a);
+            if out || inw {
+                wanted.push((*id, out, inw));
+                found = true;
+            }
+        }
+        if !found {
+            for (id, name, ..) in &types {
+                if name.eq_ignore_ascii_case(a) {
+                    wanted.push((*id, true, true));
+                    found = true;
+                }
+            }
+        }
+        if !found {
+            return Err(err(format!(
+                "Issue link type '{arg}' could not be found in function '{}'.",
+                l.function
+            )));
+        }
+    }
+    let mut ids = Vec::new();
+    let mut outward = conn.prepare_cached("SELECT type_id, dest_id FROM issue_links WHERE source_id = ?1")?;
+    for row in outward.query_map([issue.id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
+        let (ty, other) = row?;
+        if l.links.is_empty() || wanted.iter().any(|(t, out, _)| *t == ty && *out) {
+            ids.push(other);
+        }
+    }
+    let mut inward = conn.prepare_cached("SELECT type_id, source_id FROM issue_links WHERE dest_id = ?1")?;
+    for row in inward.query_map([issue.id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
+        let (ty, other) = row?;
+        if l.links.is_empty() || wanted.iter().any(|(t, _, inw)| *t == ty && *inw) {
+            ids.push(other);
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
 /// Values of a field on an issue, for comparison.
 fn values(i: &IssueRow, meta: &Meta, key: &Key) -> Vec<V> {
     let ids = |v: &Value| {
@@ -1173,6 +1487,13 @@ impl Eval<'_> {
                 qs.iter().all(|q| text_matches(&text, q))
             }
             Pred::IdIn(ids) => ids.binary_search(&i.id).is_ok(),
+            Pred::Linked(l) => linked_ids(self.conn, self.meta, None, l)?
+                .binary_search(&i.id)
+                .is_ok(),
+            Pred::Property(p) => {
+                let value = store::property(self.conn, i.id, &p.key)?;
+                property_matches(value.as_ref(), p)
+            }
             Pred::WatchedOrVoted(user, watched) => {
                 let sql = if *watched {
                     "SELECT count(*) FROM watchers WHERE issue_id = ?1 AND account_id = ?2"
@@ -1497,6 +1818,7 @@ pub fn matching_ids(
     q: &Compiled,
     ids: &[i64],
 ) -> ApiResult<Vec<i64>> {
+    let q = &q.resolve(conn, meta, user)?;
     let ev = Eval { conn, meta };
     let mut out = Vec::new();
     for id in ids {
@@ -1516,7 +1838,7 @@ pub fn matching_ids(
 /// Runs a compiled query: matching issues the caller may browse, in the query's order (Jira's
 /// default, newest key first, when it gives none). EMPTY sorts last ascending, first descending.
 pub fn execute(conn: &Connection, meta: &Meta, user: &User, q: &Compiled) -> ApiResult<Vec<IssueRow>> {
-    let q = &q.resolve(conn)?;
+    let q = &q.resolve(conn, meta, user)?;
     let projects: Vec<i64> = meta
         .projects
         .iter()
@@ -1721,7 +2043,7 @@ mod tests {
                 for key in &keys {
                     let contains = Pred::Contains(key.clone(), vec![q.clone()]);
                     let mut resolved = contains.clone();
-                    resolve_pred(&conn, &mut resolved).unwrap();
+                    resolve_pred(&conn, &mut resolved, None).unwrap();
                     for row in &rows {
                         let want = ev.matches(&contains, row).unwrap();
                         let got = ev.matches(&resolved, row).unwrap();

@@ -9,6 +9,7 @@ mod issues;
 mod jql;
 mod jql_diff;
 mod limits;
+mod links_props;
 mod oauth;
 mod openapi;
 mod projects;
