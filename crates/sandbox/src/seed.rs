@@ -916,8 +916,9 @@ const SCALE_LABELS: &[&str] = &[
     "okr",
 ];
 /// The scale seed's vocabulary: `SCALE_VOCABULARY` made-up module code names. Descriptions and
-/// some summaries draw them with Zipf's law (rank r has weight 1/r), so a word of rank 1 is in
-/// about one issue in five and a word of rank 1000 in about one in 700: see [`scale_word`].
+/// some summaries draw them with Zipf's law (rank r has weight 1/r): at 1,000,000 issues the word
+/// of rank 1 is in about half of them, rank 100 in one in 135, rank 1000 in one in 1,300 (see
+/// [`scale_word`] and docs/benchmarks.md).
 const SCALE_VOCABULARY: usize = 5000;
 const SYLLABLES: &[&str] = &[
     "ka", "lo", "mi", "ne", "su", "ta", "ri", "po", "ve", "zu", "ba", "de", "fo", "gi", "hu", "ja", "ku",
