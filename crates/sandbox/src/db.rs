@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_hostile.sql"),
     include_str!("migrations/0004_resources.sql"),
     include_str!("migrations/0005_oauth.sql"),
+    include_str!("migrations/0007_text_index.sql"),
 ];
 
 /// Where the database lives. `--memory` gets a private file in the temp directory, removed when
@@ -105,6 +106,8 @@ pub fn open(location: &Location) -> rusqlite::Result<Connection> {
     conn.pragma_update(None, "cache_size", -65536)?;
     // An issue read runs a few dozen distinct statements; keep them all prepared.
     conn.set_prepared_statement_cache_capacity(256);
+    // The word index's triggers call these on every write (migration 0007 included).
+    crate::fts::register(&conn)?;
     migrate(&conn)?;
     Ok(conn)
 }

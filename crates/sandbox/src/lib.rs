@@ -23,6 +23,7 @@ pub mod error;
 mod extract;
 mod faults;
 mod fields;
+mod fts;
 mod jql_api;
 mod jql_eval;
 mod jql_time;
@@ -44,7 +45,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 pub use crate::clock::Clock;
-pub use crate::seed::Seed;
+pub use crate::seed::{scale_word, Seed};
 pub use crate::server::{router, serve, spawn, RunningSandbox};
 
 /// Cloud (REST v2 and v3, email + API token) or Data Center (REST v2, username + password, PAT).

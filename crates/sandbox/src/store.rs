@@ -390,7 +390,13 @@ pub fn next_rank(conn: &Connection) -> rusqlite::Result<String> {
         .unwrap_or(0)
         + 1;
     kv_set(conn, "rank_counter", &n.to_string())?;
-    Ok(format!("0|i{}:", radix36(n * 8)))
+    Ok(rank_at(n))
+}
+
+/// The rank `next_rank` gives the `n`th time (from 1); a bulk writer that hands out ranks itself
+/// stores the last `n` under `rank_counter`.
+pub fn rank_at(n: i64) -> String {
+    format!("0|i{}:", radix36(n * 8))
 }
 
 fn radix36(mut n: i64) -> String {
