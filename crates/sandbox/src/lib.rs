@@ -25,6 +25,7 @@ mod faults;
 mod fields;
 mod jql_api;
 mod jql_eval;
+mod jql_sql;
 mod jql_time;
 mod limits;
 mod meta;
