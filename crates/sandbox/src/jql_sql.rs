@@ -46,6 +46,9 @@ struct Builder<'a> {
     conn: &'a Connection,
     meta: &'a Meta,
     params: Vec<SqlValue>,
+    /// Compare `updated` without its index (`+updated`): set when an assignee and the default
+    /// order pick a better one (see `plan`).
+    plain_updated: bool,
 }
 
 /// Fewer issues than this with the labels asked for (and under a tenth of all issues), and SQL
@@ -325,10 +328,10 @@ impl Builder<'_> {
         };
         Some(match (key, v) {
             (Key::Created | Key::Updated, V::Time(t)) => {
-                let col = if *key == Key::Created {
-                    "created"
-                } else {
-                    "updated"
+                let col = match key {
+                    Key::Created => "created",
+                    _ if self.plain_updated => "+updated",
+                    _ => "updated",
                 };
                 let p = self.bind(SqlValue::Integer(*t));
                 format!("{col} {sql_op} {p}")
@@ -611,10 +614,24 @@ fn conjuncts(p: &Pred, out: &mut Vec<Pred>) {
 
 pub(crate) fn plan(conn: &Connection, meta: &Meta, user: &User, q: &Compiled) -> Plan {
     let scope = crate::jql_eval::scope(meta, user, q);
+    let mut all = Vec::new();
+    conjuncts(&q.pred, &mut all);
+    let mut keys = q.order.clone();
+    if keys.is_empty() {
+        keys.push((Key::Created, true));
+    }
+    // `assignee = X AND updated >= -30d` newest first: SQLite would take the (assignee,
+    // updated) index and sort every issue in the range; walking (assignee, created) newest first
+    // and checking `updated` stops at the page's end, and costs at worst the assignee's issues.
+    let plain_updated = keys.first().is_some_and(|(k, _)| *k == Key::Created)
+        && all
+            .iter()
+            .any(|c| matches!(c, Pred::Any(Key::User(f), _) if *f == "assignee"));
     let mut b = Builder {
         conn,
         meta,
         params: Vec::new(),
+        plain_updated,
     };
     // Browse permission, always. Over several projects the scope rarely narrows much, and an
     // index on it would make SQLite sort every browsable issue before the LIMIT: the unary `+`
@@ -625,8 +642,6 @@ pub(crate) fn plan(conn: &Connection, meta: &Meta, user: &User, q: &Compiled) ->
         "project_id"
     };
     let mut parts = vec![b.in_list(scope_col, scope.iter().map(|p| SqlValue::Integer(*p)).collect())];
-    let mut all = Vec::new();
-    conjuncts(&q.pred, &mut all);
     let mut rest = Vec::new();
     for c in all {
         let mark = b.params.len();
@@ -637,10 +652,6 @@ pub(crate) fn plan(conn: &Connection, meta: &Meta, user: &User, q: &Compiled) ->
                 rest.push(c);
             }
         }
-    }
-    let mut keys = q.order.clone();
-    if keys.is_empty() {
-        keys.push((Key::Created, true));
     }
     let filter_params = b.params.len();
     let mark = filter_params;

@@ -23,10 +23,10 @@ CREATE INDEX issues_project_status_created ON issues(project_id, status_id, crea
 CREATE INDEX issues_project_created ON issues(project_id, created);
 CREATE INDEX issues_project_updated ON issues(project_id, updated);
 CREATE INDEX issues_created ON issues(created);
--- An assignee's issues by updated range, and newest first; created and project_id ride along
+-- An assignee's issues by updated range, and newest first; the other columns ride along
 -- so that ordering and the browse filter need not read the row.
 CREATE INDEX issues_assignee_updated ON issues(s_assignee, updated, created, project_id);
-CREATE INDEX issues_assignee_created ON issues(s_assignee, created, project_id);
+CREATE INDEX issues_assignee_created ON issues(s_assignee, created, updated, project_id);
 CREATE INDEX issues_reporter ON issues(s_reporter);
 CREATE INDEX issues_priority ON issues(s_priority);
 CREATE INDEX issues_resolution ON issues(s_resolution);

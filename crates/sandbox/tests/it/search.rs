@@ -340,6 +340,14 @@ async fn the_search_index_follows_every_write_path() {
         .await;
     assert_eq!(s, StatusCode::NO_CONTENT, "{b}");
     assert_eq!(index_keys(&sb, "assignee = currentUser()").await, [k(3)]);
+    assert_eq!(
+        index_keys(&sb, "assignee = currentUser() AND updated >= -1d").await,
+        [k(3)]
+    );
+    assert_eq!(
+        index_keys(&sb, "assignee = currentUser() AND updated < -1d").await,
+        Vec::<String>::new()
+    );
     assert_eq!(index_keys(&sb, "assignee IS EMPTY").await, [k(1), k(2)]);
 
     // A delete takes the labels with it.
