@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_hostile.sql"),
     include_str!("migrations/0004_resources.sql"),
     include_str!("migrations/0005_oauth.sql"),
+    include_str!("migrations/0006_search_index.sql"),
     include_str!("migrations/0007_text_index.sql"),
 ];
 
@@ -139,6 +140,8 @@ pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
 
 /// Tables in the order they can be emptied without breaking a foreign key.
 pub const TABLES: &[&str] = &[
+    // 0006_search_index
+    "issue_labels",
     // 0005_oauth
     "oauth_tokens",
     "oauth_codes",

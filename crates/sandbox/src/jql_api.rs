@@ -60,7 +60,7 @@ pub async fn approximate_count(
     if !q.bounded() {
         return Err(ApiError::bad_request(crate::search::UNBOUNDED));
     }
-    let n = crate::jql_eval::execute(&db.conn, &db.meta, &me, &q)?.len();
+    let n = crate::jql_sql::count(&db.conn, &db.meta, &me, &q)?;
     Ok(Json(json!({ "count": n })))
 }
 

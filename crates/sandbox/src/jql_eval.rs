@@ -15,7 +15,7 @@ use crate::store::{self, IssueRow};
 
 /// What a clause compares: a field of the issue, read as one or more comparable values.
 #[derive(Debug, Clone, PartialEq)]
-enum Key {
+pub(crate) enum Key {
     Project,
     Issue,
     IssueType,
@@ -42,7 +42,7 @@ enum Key {
 
 /// A resolved value to compare with.
 #[derive(Debug, Clone, PartialEq)]
-enum V {
+pub(crate) enum V {
     Id(i64),
     Str(String),
     Num(f64),
@@ -51,7 +51,7 @@ enum V {
 }
 
 #[derive(Debug, Clone)]
-enum Pred {
+pub(crate) enum Pred {
     True,
     And(Vec<Pred>),
     Or(Vec<Pred>),
@@ -81,7 +81,7 @@ enum Pred {
 }
 
 #[derive(Debug, Clone)]
-struct Linked {
+pub(crate) struct Linked {
     /// The function's name as written, for errors.
     function: String,
     issue: String,
@@ -96,7 +96,7 @@ struct Linked {
 /// for text fields, and an array matches when one of its elements does. Missing, `null`, `[]`
 /// and `{}` are EMPTY.
 #[derive(Debug, Clone)]
-struct Property {
+pub(crate) struct Property {
     key: String,
     path: Vec<String>,
     test: PropTest,
@@ -116,14 +116,14 @@ enum PropTest {
 
 /// A field searched through the changelog: its key and the changelog's field id.
 #[derive(Debug, Clone)]
-struct Hist {
+pub(crate) struct Hist {
     key: Key,
     field_id: String,
 }
 
 /// One history predicate, with dates already turned into ranges at their implied precision.
 #[derive(Debug, Clone)]
-enum HistPred {
+pub(crate) enum HistPred {
     Before(DateRange),
     After(DateRange),
     On(DateRange),
@@ -137,17 +137,17 @@ enum HistPred {
 /// A date range `[lo, hi)` in ms: a day for `2026-01-05`, a minute for `2026-01-05 10:00`, a
 /// day for `-1d`, one second from the instant for functions and epoch numbers.
 #[derive(Debug, Clone, Copy)]
-struct DateRange {
+pub(crate) struct DateRange {
     lo: i64,
     hi: i64,
 }
 
 #[derive(Clone)]
 pub struct Compiled {
-    pred: Pred,
-    order: Vec<(Key, bool)>,
+    pub(crate) pred: Pred,
+    pub(crate) order: Vec<(Key, bool)>,
     bounded: bool,
-    projects: Option<Vec<i64>>,
+    pub(crate) projects: Option<Vec<i64>>,
 }
 
 impl Compiled {
@@ -1350,9 +1350,9 @@ pub(crate) fn text_matches(segments: &[Vec<String>], query: &str) -> bool {
         })
 }
 
-struct Eval<'a> {
-    conn: &'a Connection,
-    meta: &'a Meta,
+pub(crate) struct Eval<'a> {
+    pub(crate) conn: &'a Connection,
+    pub(crate) meta: &'a Meta,
 }
 
 impl Eval<'_> {
@@ -1412,7 +1412,7 @@ impl Eval<'_> {
         Ok(vs)
     }
 
-    fn matches(&self, p: &Pred, i: &IssueRow) -> ApiResult<bool> {
+    pub(crate) fn matches(&self, p: &Pred, i: &IssueRow) -> ApiResult<bool> {
         Ok(match p {
             Pred::True => true,
             Pred::And(ps) => {
@@ -1715,7 +1715,7 @@ fn eq(a: &V, b: &V) -> bool {
 
 /// Orders two values of a field; priorities by the admin's order (higher priority is greater),
 /// keys by project then number.
-fn compare(meta: &Meta, key: &Key, a: &V, b: &V) -> Option<Ordering> {
+pub(crate) fn compare(meta: &Meta, key: &Key, a: &V, b: &V) -> Option<Ordering> {
     match (key, a, b) {
         (Key::Priority, V::Id(x), V::Id(y)) => {
             let seq = |id: &i64| meta.priority(*id).map(|p| p.sequence);
@@ -1810,7 +1810,7 @@ enum SortV {
 }
 
 /// Which of the given issue ids match the query (for `/jql/match`): only issues the caller may
-/// browse, in the order given.
+/// browse, in the order given. SQL decides when the whole predicate compiles.
 pub fn matching_ids(
     conn: &Connection,
     meta: &Meta,
@@ -1819,6 +1819,9 @@ pub fn matching_ids(
     ids: &[i64],
 ) -> ApiResult<Vec<i64>> {
     let q = &q.resolve(conn, meta, user)?;
+    if let Some(found) = crate::jql_sql::matching_ids(conn, meta, user, q, ids)? {
+        return Ok(found);
+    }
     let ev = Eval { conn, meta };
     let mut out = Vec::new();
     for id in ids {
@@ -1835,30 +1838,31 @@ pub fn matching_ids(
     Ok(out)
 }
 
-/// Runs a compiled query: matching issues the caller may browse, in the query's order (Jira's
-/// default, newest key first, when it gives none). EMPTY sorts last ascending, first descending.
-pub fn execute(conn: &Connection, meta: &Meta, user: &User, q: &Compiled) -> ApiResult<Vec<IssueRow>> {
-    let q = &q.resolve(conn, meta, user)?;
-    let projects: Vec<i64> = meta
-        .projects
+/// The projects a query may see: those the caller may browse, narrowed by a top-level
+/// `project = X`.
+pub(crate) fn scope(meta: &Meta, user: &User, q: &Compiled) -> Vec<i64> {
+    meta.projects
         .iter()
         .filter(|p| meta.can_browse(user, p))
         .map(|p| p.id)
         .filter(|p| q.projects.as_ref().is_none_or(|ps| ps.contains(p)))
-        .collect();
-    let all = store::issues_in_projects(conn, &projects)?;
-    let ev = Eval { conn, meta };
-    let mut out = Vec::new();
-    for i in all {
-        if ev.matches(&q.pred, &i)? {
-            out.push(i);
-        }
-    }
-    let mut keys = q.order.clone();
+        .collect()
+}
+
+/// Runs a compiled query: matching issues the caller may browse, in the query's order (Jira's
+/// default, newest key first, when it gives none). EMPTY sorts last ascending, first descending.
+/// SQL filters and orders what it can (see `jql_sql`); this evaluator decides the rest.
+pub fn execute(conn: &Connection, meta: &Meta, user: &User, q: &Compiled) -> ApiResult<Vec<IssueRow>> {
+    crate::jql_sql::search(conn, meta, user, q)
+}
+
+/// Sorts issues by the ORDER BY keys (created descending when none), then `id DESC`.
+pub(crate) fn sort_rows(meta: &Meta, order: &[(Key, bool)], rows: &mut [IssueRow]) {
+    let mut keys = order.to_vec();
     if keys.is_empty() {
         keys.push((Key::Created, true));
     }
-    out.sort_by(|a, b| {
+    rows.sort_by(|a, b| {
         for (key, desc) in &keys {
             let (va, vb) = (sort_value(a, meta, key), sort_value(b, meta, key));
             // EMPTY is greater than any value: last ascending, first descending.
@@ -1875,7 +1879,6 @@ pub fn execute(conn: &Connection, meta: &Meta, user: &User, q: &Compiled) -> Api
         }
         b.id.cmp(&a.id)
     });
-    Ok(out)
 }
 
 #[cfg(test)]

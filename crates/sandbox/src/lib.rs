@@ -26,6 +26,7 @@ mod fields;
 mod fts;
 mod jql_api;
 mod jql_eval;
+mod jql_sql;
 mod jql_time;
 mod limits;
 mod meta;

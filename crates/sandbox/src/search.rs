@@ -150,34 +150,46 @@ async fn run(state: &AppState, v: ApiVersion, c: MaybeCaller, req: SearchRequest
     if !query.bounded() {
         return Err(ApiError::bad_request(UNBOUNDED));
     }
-    let matched = crate::jql_eval::execute(&db.conn, &db.meta, &me, &query)?;
-    let base = state.base_url();
-    let cx = ctx(state, &db.meta, &base, v);
     let requested = if req.fields.is_empty() {
         vec!["id".to_string()]
     } else {
         req.fields.clone()
     };
     let only_ids = requested.iter().all(|f| f == "id" || f == "key");
+    // Ids alone, with nothing expanded, render from the key: the page's fields are never read.
+    let bare = only_ids && req.expand.is_empty() && req.properties.is_empty();
+    let page = crate::jql_sql::search_page(&db.conn, &db.meta, &me, &query, req.offset, req.max, !bare)?;
+    let base = state.base_url();
+    let cx = ctx(state, &db.meta, &base, v);
     let view = crate::api::issues_view(&db.meta, &requested, &req.expand, &req.properties);
-    let end = (req.offset + req.max).min(matched.len());
-    let mut issues = Vec::with_capacity(end.saturating_sub(req.offset));
-    for issue in matched.get(req.offset..end).unwrap_or(&[]) {
-        let mut o = render_issue(&cx, &db.conn, &me, issue, &view)?;
-        if only_ids {
-            if let Some(m) = o.as_object_mut() {
-                m.remove("fields");
-                m.remove("expand");
-            }
+    let end = req.offset.saturating_add(page.ids.len());
+    let mut issues = Vec::with_capacity(page.ids.len());
+    if bare && page.rows.is_empty() {
+        for (id, key) in crate::store::issue_keys(&db.conn, &page.ids)? {
+            let mut o = Map::new();
+            o.insert("id".into(), json!(id.to_string()));
+            o.insert("self".into(), json!(format!("{}/issue/{id}", cx.api())));
+            o.insert("key".into(), json!(key));
+            issues.push(Value::Object(o));
         }
-        issues.push(o);
+    } else {
+        for issue in &page.rows {
+            let mut o = render_issue(&cx, &db.conn, &me, issue, &view)?;
+            if only_ids {
+                if let Some(m) = o.as_object_mut() {
+                    m.remove("fields");
+                    m.remove("expand");
+                }
+            }
+            issues.push(o);
+        }
     }
     let mut out = Map::new();
     out.insert("issues".into(), Value::Array(issues));
-    if end < matched.len() {
+    if page.more {
         out.insert("nextPageToken".into(), json!(encode_token(end)));
     }
-    out.insert("isLast".into(), json!(end >= matched.len()));
+    out.insert("isLast".into(), json!(!page.more));
     if req.expand.iter().any(|e| e == "names") {
         let names: Map<String, Value> = view
             .fields
@@ -225,7 +237,8 @@ pub async fn legacy_search(
     )?;
     let db = state.read()?;
     let query = crate::jql_eval::compile(&db.meta, &me, &jql, state.clock().now_ms())?;
-    let matched = crate::jql_eval::execute(&db.conn, &db.meta, &me, &query)?;
+    let total = crate::jql_sql::count(&db.conn, &db.meta, &me, &query)?;
+    let page = crate::jql_sql::search_page(&db.conn, &db.meta, &me, &query, start, max, true)?;
     let base = state.base_url();
     let cx = ctx(&state, &db.meta, &base, v);
     let requested = if fields.is_empty() {
@@ -234,14 +247,12 @@ pub async fn legacy_search(
         fields
     };
     let view = crate::api::issues_view(&db.meta, &requested, &params.list("expand"), &[]);
-    let end = (start + max).min(matched.len());
-    let issues = matched
-        .get(start.min(matched.len())..end)
-        .unwrap_or(&[])
+    let issues = page
+        .rows
         .iter()
         .map(|i| render_issue(&cx, &db.conn, &me, i, &view))
         .collect::<ApiResult<Vec<_>>>()?;
     Ok(Json(
-        json!({ "expand": "schema,names", "startAt": start, "maxResults": max, "total": matched.len(), "issues": issues }),
+        json!({ "expand": "schema,names", "startAt": start, "maxResults": max, "total": total, "issues": issues }),
     ))
 }

@@ -93,6 +93,44 @@ pub fn issues_in_projects(conn: &Connection, project_ids: &[i64]) -> rusqlite::R
     Ok(out)
 }
 
+/// Issues that satisfy a WHERE clause built by the JQL compiler (`jql_sql`), with its bound
+/// parameters, in id order.
+pub fn issues_where(
+    conn: &Connection,
+    where_sql: &str,
+    params: &[rusqlite::types::Value],
+) -> rusqlite::Result<Vec<IssueRow>> {
+    conn.prepare_cached(&format!(
+        "SELECT {ISSUE_COLS} FROM issues WHERE {where_sql} ORDER BY id"
+    ))?
+    .query_map(rusqlite::params_from_iter(params), issue_from_row)?
+    .collect()
+}
+
+/// Issues by id, in the order given; ids that do not exist are skipped.
+pub fn issues_by_ids(conn: &Connection, ids: &[i64]) -> rusqlite::Result<Vec<IssueRow>> {
+    let mut st = conn.prepare_cached(&format!("SELECT {ISSUE_COLS} FROM issues WHERE id = ?1"))?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(row) = st.query_row([id], issue_from_row).optional()? {
+            out.push(row);
+        }
+    }
+    Ok(out)
+}
+
+/// The keys of issues by id, in the order given, without reading their fields.
+pub fn issue_keys(conn: &Connection, ids: &[i64]) -> rusqlite::Result<Vec<(i64, String)>> {
+    let mut st = conn.prepare_cached("SELECT key FROM issues WHERE id = ?1")?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(key) = st.query_row([id], |r| r.get::<_, String>(0)).optional()? {
+            out.push((*id, key));
+        }
+    }
+    Ok(out)
+}
+
 /// Inserts a new issue, taking the project's next number for its key.
 #[allow(clippy::too_many_arguments)]
 pub fn insert_issue(

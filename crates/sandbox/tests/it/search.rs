@@ -212,3 +212,157 @@ async fn search_never_shows_issues_of_projects_the_caller_cannot_browse() {
     let (s, b) = read(r).await;
     assert_jira_error(s, &b, StatusCode::BAD_REQUEST);
 }
+
+/// Keys matching `jql` (project ABC, key order), asked twice: as written, which SQL answers from
+/// the search index, and with a `~` clause that SQL cannot compile, which makes the evaluator
+/// decide. Both must agree, and so must the approximate count.
+async fn index_keys(sb: &Sb, jql: &str) -> Vec<String> {
+    let mut answers = Vec::new();
+    for q in [
+        format!("project = ABC AND ({jql}) ORDER BY key ASC"),
+        format!("project = ABC AND ({jql}) AND summary !~ zzzqqq ORDER BY key ASC"),
+    ] {
+        let (s, b) = sb
+            .post("/rest/api/3/search/jql", json!({"jql": q, "fields": ["key"]}))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{q}: {b}");
+        answers.push(keys(&b));
+    }
+    assert_eq!(answers[0], answers[1], "SQL and the evaluator disagree on {jql}");
+    let (s, c) = sb
+        .post(
+            "/rest/api/3/search/approximate-count",
+            json!({"jql": format!("project = ABC AND ({jql})")}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    assert_eq!(
+        c["count"].as_u64(),
+        Some(answers[0].len() as u64),
+        "count of {jql}"
+    );
+    answers.remove(0)
+}
+
+async fn transition(sb: &Sb, key: &str, name: &str) {
+    let (_, t) = sb.get(&format!("/rest/api/3/issue/{key}/transitions")).await;
+    let id = t["transitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap_or_else(|| panic!("no transition {name}: {t}"))["id"]
+        .clone();
+    let (s, b) = sb
+        .post(
+            &format!("/rest/api/3/issue/{key}/transitions"),
+            json!({"transition": {"id": id}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{b}");
+}
+
+#[tokio::test]
+async fn the_search_index_follows_every_write_path() {
+    let sb = Sb::start(Seed::Empty).await;
+    sb.without_limits().await;
+    sb.project("ABC").await;
+    let (_, me) = sb.get("/rest/api/3/myself").await;
+    let admin = me["accountId"].as_str().unwrap().to_string();
+    let (s, a) = sb
+        .post(
+            "/rest/api/2/issue",
+            json!({"fields": {"project": {"key": "ABC"}, "summary": "Alpha", "issuetype": {"name": "Task"},
+                   "labels": ["red", "Blue"], "duedate": "2026-02-01", "priority": {"name": "High"}}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    let (s, bulk) = sb
+        .post(
+            "/rest/api/3/issue/bulk",
+            json!({"issueUpdates": [
+                {"fields": {"project": {"key": "ABC"}, "summary": "Beta", "issuetype": {"name": "Task"}, "labels": ["red"]}},
+                {"fields": {"project": {"key": "ABC"}, "summary": "Gamma", "issuetype": {"name": "Task"}, "labels": ["green"]}}
+            ]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{bulk}");
+    let k = |n: u32| format!("ABC-{n}");
+    assert_eq!(index_keys(&sb, "labels = red").await, [k(1), k(2)]);
+    assert_eq!(
+        index_keys(&sb, "labels = BLUE").await,
+        [k(1)],
+        "labels compare in any case"
+    );
+    assert_eq!(index_keys(&sb, "labels IS EMPTY").await, Vec::<String>::new());
+    assert_eq!(index_keys(&sb, "labels NOT IN (red)").await, [k(3)]);
+    assert_eq!(index_keys(&sb, "due = 2026-02-01").await, [k(1)]);
+    assert_eq!(index_keys(&sb, "due IS EMPTY").await, [k(2), k(3)]);
+    assert_eq!(index_keys(&sb, "priority = High").await, [k(1)]);
+
+    // An edit replaces the labels, the due date and the priority.
+    let (s, b) = sb
+        .put(
+            "/rest/api/3/issue/ABC-1",
+            json!({"fields": {"labels": ["green"], "duedate": null, "priority": {"name": "Low"}}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{b}");
+    assert_eq!(index_keys(&sb, "labels = red").await, [k(2)]);
+    assert_eq!(index_keys(&sb, "labels = green").await, [k(1), k(3)]);
+    assert_eq!(index_keys(&sb, "labels = blue").await, Vec::<String>::new());
+    assert_eq!(index_keys(&sb, "due IS EMPTY").await, [k(1), k(2), k(3)]);
+    assert_eq!(index_keys(&sb, "priority = Low").await, [k(1)]);
+
+    // An update operation adds one label.
+    let (s, b) = sb
+        .put(
+            "/rest/api/3/issue/ABC-3",
+            json!({"update": {"labels": [{"add": "red"}]}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{b}");
+    assert_eq!(index_keys(&sb, "labels = red").await, [k(2), k(3)]);
+    assert_eq!(
+        index_keys(&sb, "labels IN (red, green)").await,
+        [k(1), k(2), k(3)]
+    );
+
+    // A transition moves the status; assigning sets the assignee.
+    transition(&sb, "ABC-2", "In Progress").await;
+    assert_eq!(index_keys(&sb, "status = \"In Progress\"").await, [k(2)]);
+    assert_eq!(
+        index_keys(&sb, "status = \"To Do\" AND labels = red").await,
+        [k(3)]
+    );
+    let (s, b) = sb
+        .put("/rest/api/3/issue/ABC-3/assignee", json!({"accountId": admin}))
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{b}");
+    assert_eq!(index_keys(&sb, "assignee = currentUser()").await, [k(3)]);
+    assert_eq!(
+        index_keys(&sb, "assignee = currentUser() AND updated >= -1d").await,
+        [k(3)]
+    );
+    assert_eq!(
+        index_keys(&sb, "assignee = currentUser() AND updated < -1d").await,
+        Vec::<String>::new()
+    );
+    assert_eq!(index_keys(&sb, "assignee IS EMPTY").await, [k(1), k(2)]);
+
+    // A delete takes the issue's labels with it.
+    let (s, b) = sb.delete("/rest/api/3/issue/ABC-2").await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{b}");
+    assert_eq!(index_keys(&sb, "labels = red").await, [k(3)]);
+    assert_eq!(index_keys(&sb, "labels IS NOT EMPTY").await, [k(1), k(3)]);
+
+    // A reset starts from nothing: ids are handed out again, and no label of an issue that is
+    // gone may stick to the new issue with the same id.
+    let (s, b) = sb.post("/_sandbox/reset", json!({"seed": "empty"})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    sb.without_limits().await;
+    sb.project("ABC").await;
+    sb.issue("ABC", "Fresh", "Task").await;
+    assert_eq!(index_keys(&sb, "labels IS NOT EMPTY").await, Vec::<String>::new());
+    assert_eq!(index_keys(&sb, "labels IS EMPTY").await, [k(1)]);
+}
