@@ -105,8 +105,7 @@ pub fn open(location: &Location) -> rusqlite::Result<Connection> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "busy_timeout", 5000)?;
     conn.pragma_update(None, "cache_size", -65536)?;
-    // An issue read runs a few dozen distinct statements; keep them all prepared.
-    conn.set_prepared_statement_cache_capacity(256);
+    keep_plans(&conn)?;
     // The word index's triggers call these on every write (migration 0007 included).
     crate::fts::register(&conn)?;
     migrate(&conn)?;
@@ -123,8 +122,20 @@ pub fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
     )?;
     conn.pragma_update(None, "busy_timeout", 5000)?;
     conn.pragma_update(None, "cache_size", -16384)?;
-    conn.set_prepared_statement_cache_capacity(256);
+    keep_plans(&conn)?;
     Ok(conn)
+}
+
+/// Statements stay prepared: an issue read runs a few dozen distinct ones, so the cache holds
+/// them all, and the query planner stability guarantee stops SQLite from reading bound values
+/// while planning. Without it a `LIMIT ?` marks its parameter, every new binding expires the
+/// statement and `prepare_cached` compiles it again on each call (about a sixth of a cold
+/// issue GET went there). Our plans never depend on a bound value: search picks its strategy
+/// in Rust (see `jql_sql`).
+fn keep_plans(conn: &Connection) -> rusqlite::Result<()> {
+    conn.set_prepared_statement_cache_capacity(256);
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+    Ok(())
 }
 
 pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
