@@ -29,22 +29,6 @@ async fn advance(sb: &Sb, by: &str) {
     assert_eq!(s, StatusCode::OK, "{b}");
 }
 
-async fn keys(sb: &Sb, jql: &str) -> Vec<String> {
-    let (s, b) = sb
-        .post(
-            "/rest/api/3/search/jql",
-            json!({"jql": format!("project = ABC AND ({jql}) ORDER BY key ASC"), "fields": ["key"]}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{jql}: {b}");
-    b["issues"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["key"].as_str().unwrap().to_string())
-        .collect()
-}
-
 /// ABC-1 is created on Monday 2026-01-05 09:00 UTC, moves to In Progress on Tuesday 09:00 and
 /// to Done on Wednesday 09:00; ABC-2 is created on Monday and never changes. The clock ends on
 /// Wednesday 09:00.

@@ -7,22 +7,6 @@ use serde_json::json;
 
 use crate::support::*;
 
-async fn keys(sb: &Sb, jql: &str) -> Vec<String> {
-    let (s, b) = sb
-        .post(
-            "/rest/api/3/search/jql",
-            json!({"jql": format!("project = ABC AND ({jql}) ORDER BY key ASC"), "fields": ["key"]}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{jql}: {b}");
-    b["issues"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["key"].as_str().unwrap().to_string())
-        .collect()
-}
-
 async fn refused(sb: &Sb, jql: &str) -> String {
     let (s, b) = sb
         .post("/rest/api/3/search/jql", json!({"jql": jql, "fields": ["key"]}))

@@ -122,3 +122,20 @@ pub fn assert_jira_error(status: StatusCode, body: &Value, want: StatusCode) {
     assert!(body["errorMessages"].is_array(), "errorMessages missing: {body}");
     assert!(body["errors"].is_object(), "errors missing: {body}");
 }
+
+/// The keys of project ABC's issues matching `jql`, in key order (search/jql, v3).
+pub async fn keys(sb: &Sb, jql: &str) -> Vec<String> {
+    let (s, b) = sb
+        .post(
+            "/rest/api/3/search/jql",
+            json!({"jql": format!("project = ABC AND ({jql}) ORDER BY key ASC"), "fields": ["key"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{jql}: {b}");
+    b["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["key"].as_str().unwrap().to_string())
+        .collect()
+}
