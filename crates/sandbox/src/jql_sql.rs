@@ -49,7 +49,14 @@ struct Builder<'a> {
     /// Compare `updated` without its index (`+updated`): set when an assignee and the default
     /// order pick a better one (see `plan`).
     plain_updated: bool,
+    /// The order starts with an indexed date (created or updated): a large id set is then
+    /// probed while walking that index (`+id`), stopping at the page's end, instead of reading
+    /// and sorting every issue in the set.
+    walk_order: bool,
 }
+
+/// From this many ids (a word in many issues, say), `walk_order` applies.
+const MANY_IDS: usize = 2000;
 
 /// Fewer issues than this with the labels asked for (and under a tenth of all issues), and SQL
 /// starts from the labels table and sorts them; more, and it walks the ORDER BY's index and
@@ -141,7 +148,12 @@ impl Builder<'_> {
                 } else {
                     let json = serde_json::to_string(ids).ok()?;
                     let p = self.bind(SqlValue::Text(json));
-                    format!("id IN (SELECT value FROM json_each({p}))")
+                    let col = if self.walk_order && ids.len() >= MANY_IDS {
+                        "+id"
+                    } else {
+                        "id"
+                    };
+                    format!("{col} IN (SELECT value FROM json_each({p}))")
                 }
             }
             Pred::WatchedOrVoted(user, watched) => {
@@ -635,11 +647,13 @@ pub(crate) fn plan(conn: &Connection, meta: &Meta, user: &User, q: &Compiled) ->
         && all
             .iter()
             .any(|c| matches!(c, Pred::Any(Key::User(f), _) if *f == "assignee"));
+    let walk_order = matches!(keys.first(), Some((Key::Created | Key::Updated, _)));
     let mut b = Builder {
         conn,
         meta,
         params: Vec::new(),
         plain_updated,
+        walk_order,
     };
     // Browse permission, always. Over several projects the scope rarely narrows much, and an
     // index on it would make SQLite sort every browsable issue before the LIMIT: the unary `+`
