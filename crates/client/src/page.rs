@@ -11,12 +11,12 @@ use std::marker::PhantomData;
 
 use futures_util::stream::{self, Stream};
 use reqwest::Method;
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::client::{Client, Req};
-use crate::error::{decode_value, Error};
+use crate::error::Error;
 
 /// Where the next page starts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,21 +81,104 @@ pub fn next_cursor(
     }
 }
 
-/// Parses one page of `items_key` items.
+/// Parses one page of `items_key` items straight from the body's bytes: the items go directly
+/// into `T` (no intermediate `serde_json::Value` tree), the paging fields are read, everything
+/// else is skipped. A mismatch names the JSON path (`issues[3].fields.summary`) and the endpoint.
 pub(crate) fn parse_page<T: DeserializeOwned>(
     endpoint: &str,
     style: PageStyle,
     items_key: &str,
-    mut body: Map<String, Value>,
+    body: &[u8],
 ) -> Result<Page<T>, Error> {
-    let raw_items = body.remove(items_key).unwrap_or(Value::Array(Vec::new()));
-    let items: Vec<T> = decode_value(endpoint, items_key, raw_items)?;
-    let start_at = body.get("startAt").and_then(Value::as_u64).unwrap_or(0);
-    let total = body.get("total").and_then(Value::as_u64);
-    let is_last = body.get("isLast").and_then(Value::as_bool);
-    let token = body.get("nextPageToken").and_then(Value::as_str);
-    let next = next_cursor(style, start_at, items.len(), total, is_last, token);
-    Ok(Page { items, total, next })
+    let mut track = serde_path_to_error::Track::new();
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    let seed = PageSeed::<T> {
+        items_key,
+        _t: PhantomData,
+    };
+    let raw = seed
+        .deserialize(serde_path_to_error::Deserializer::new(&mut *de, &mut track))
+        .and_then(|raw| de.end().map(|()| raw))
+        .map_err(|e| Error::Decode {
+            endpoint: endpoint.to_owned(),
+            json_path: track.path().to_string(),
+            message: e.to_string(),
+        })?;
+    let next = next_cursor(
+        style,
+        raw.start_at.unwrap_or(0),
+        raw.items.len(),
+        raw.total,
+        raw.is_last,
+        raw.token.as_deref(),
+    );
+    Ok(Page {
+        items: raw.items,
+        total: raw.total,
+        next,
+    })
+}
+
+/// What a page body holds that paging needs. The paging fields are read leniently (a value of
+/// the wrong type counts as absent), as Jira's own fields sometimes are.
+struct RawPage<T> {
+    items: Vec<T>,
+    start_at: Option<u64>,
+    total: Option<u64>,
+    is_last: Option<bool>,
+    token: Option<String>,
+}
+
+struct PageSeed<'k, T> {
+    items_key: &'k str,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for PageSeed<'_, T> {
+    type Value = RawPage<T>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<RawPage<T>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, T: DeserializeOwned> Visitor<'de> for PageSeed<'_, T> {
+    type Value = RawPage<T>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a page of results (a JSON object)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<RawPage<T>, A::Error> {
+        let mut page = RawPage {
+            items: Vec::new(),
+            start_at: None,
+            total: None,
+            is_last: None,
+            token: None,
+        };
+        while let Some(key) = m.next_key::<String>()? {
+            if key == self.items_key {
+                page.items = m.next_value()?;
+                continue;
+            }
+            match key.as_str() {
+                "startAt" => page.start_at = m.next_value::<Value>()?.as_u64(),
+                "total" => page.total = m.next_value::<Value>()?.as_u64(),
+                "isLast" => page.is_last = m.next_value::<Value>()?.as_bool(),
+                "nextPageToken" => {
+                    page.token = match m.next_value::<Value>()? {
+                        Value::String(t) => Some(t),
+                        _ => None,
+                    }
+                }
+                _ => {
+                    m.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(page)
+    }
 }
 
 /// Walks an endpoint page by page.
@@ -182,10 +265,8 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
                 }
             }
         }
-        let endpoint = format!("{} {}", req.method, req.path);
         let resp = self.client.execute(req).await?;
-        let map: Map<String, Value> = resp.json()?;
-        let page = parse_page(&endpoint, self.style, &self.items_key, map)?;
+        let page = parse_page(&resp.endpoint, self.style, &self.items_key, &resp.body)?;
         self.next = page.next.clone();
         Ok(Some(page))
     }
@@ -278,8 +359,8 @@ mod tests {
     #[test]
     fn agile_values_pages_parse() {
         let body = json!({"startAt": 0, "maxResults": 2, "isLast": false, "values": [{"id": 1}, {"id": 2}]});
-        let Value::Object(m) = body else { unreachable!() };
-        let p: Page<Value> = parse_page("GET /board", PageStyle::Offset, "values", m).unwrap();
+        let bytes = serde_json::to_vec(&body).unwrap();
+        let p: Page<Value> = parse_page("GET /board", PageStyle::Offset, "values", &bytes).unwrap();
         assert_eq!(p.items.len(), 2);
         assert_eq!(p.next, Some(Cursor::Offset { start_at: 2 }));
     }
@@ -287,9 +368,10 @@ mod tests {
     #[test]
     fn a_bad_item_names_its_index() {
         let body = json!({"issues": [{"id": "1"}, {"nope": true}]});
-        let Value::Object(m) = body else { unreachable!() };
-        let e = parse_page::<jirakit_model::Issue>("POST /search/jql", PageStyle::Token, "issues", m)
+        let bytes = serde_json::to_vec(&body).unwrap();
+        let e = parse_page::<jirakit_model::Issue>("POST /search/jql", PageStyle::Token, "issues", &bytes)
             .unwrap_err();
         assert!(e.to_string().contains("issues[1]"), "{e}");
+        assert!(e.to_string().contains("POST /search/jql"), "{e}");
     }
 }
