@@ -572,52 +572,37 @@ fn json_ids_exists(path: &str) -> String {
     )
 }
 
+/// The values of one kind as SQL values; values of other kinds are left out.
+fn of_kind(vs: &[V], pick: impl Fn(&V) -> Option<SqlValue>) -> Vec<SqlValue> {
+    vs.iter().filter_map(pick).collect()
+}
+
 fn ids(vs: &[V]) -> Vec<SqlValue> {
-    vs.iter()
-        .filter_map(|v| {
-            if let V::Id(i) = v {
-                Some(SqlValue::Integer(*i))
-            } else {
-                None
-            }
-        })
-        .collect()
+    of_kind(vs, |v| match v {
+        V::Id(i) => Some(SqlValue::Integer(*i)),
+        _ => None,
+    })
 }
 
 fn strs(vs: &[V]) -> Vec<SqlValue> {
-    vs.iter()
-        .filter_map(|v| {
-            if let V::Str(s) = v {
-                Some(SqlValue::Text(s.clone()))
-            } else {
-                None
-            }
-        })
-        .collect()
+    of_kind(vs, |v| match v {
+        V::Str(s) => Some(SqlValue::Text(s.clone())),
+        _ => None,
+    })
 }
 
 fn times(vs: &[V]) -> Vec<SqlValue> {
-    vs.iter()
-        .filter_map(|v| {
-            if let V::Time(t) = v {
-                Some(SqlValue::Integer(*t))
-            } else {
-                None
-            }
-        })
-        .collect()
+    of_kind(vs, |v| match v {
+        V::Time(t) => Some(SqlValue::Integer(*t)),
+        _ => None,
+    })
 }
 
 fn dates(vs: &[V]) -> Vec<SqlValue> {
-    vs.iter()
-        .filter_map(|v| {
-            if let V::Date(d) = v {
-                Some(SqlValue::Text(d.clone()))
-            } else {
-                None
-            }
-        })
-        .collect()
+    of_kind(vs, |v| match v {
+        V::Date(d) => Some(SqlValue::Text(d.clone())),
+        _ => None,
+    })
 }
 
 /// Top-level conjuncts, nested ANDs flattened.
