@@ -1,5 +1,5 @@
 //! One page type over Jira's three paging styles, as pages or as a stream of items, with a cursor
-//! a job can save (it is serializable) and resume from. Only one page is held at a time.
+//! a job can save (it is serializable) and resume from. Memory holds a few pages at most.
 //!
 //! - offset: `startAt`/`maxResults` with `total` (and sometimes `isLast`), items under `values`,
 //!   `issues`, `comments`, `histories`...
@@ -237,12 +237,22 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
 
     /// The next page, or `None` after the last one.
     pub async fn next_page(&mut self) -> Result<Option<Page<T>>, Error> {
-        let Some(cursor) = self.next.clone() else {
+        let Some(resp) = self.fetch().await? else {
+            return Ok(None);
+        };
+        let page = parse_page(&resp.endpoint, self.style, &self.items_key, &resp.body)?;
+        self.next = page.next.clone();
+        Ok(Some(page))
+    }
+
+    /// Requests the page at the cursor; the cursor is left as it is.
+    async fn fetch(&self) -> Result<Option<crate::client::Response>, Error> {
+        let Some(cursor) = &self.next else {
             return Ok(None);
         };
         let mut req = self.req.clone();
         let mut params: Vec<(&str, Value)> = vec![("maxResults", Value::from(self.page_size))];
-        match &cursor {
+        match cursor {
             Cursor::Offset { start_at } => params.push(("startAt", Value::from(*start_at))),
             Cursor::Token { token: Some(t) } => params.push(("nextPageToken", Value::from(t.clone()))),
             Cursor::Token { token: None } => {}
@@ -265,25 +275,77 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
                 }
             }
         }
-        let resp = self.client.execute(req).await?;
-        let page = parse_page(&resp.endpoint, self.style, &self.items_key, &resp.body)?;
-        self.next = page.next.clone();
-        Ok(Some(page))
+        self.client.execute(req).await.map(Some)
     }
 
-    /// Every item of every page, fetched lazily one page at a time.
+    /// Every item of every page. A task fetches the pages one ahead of the caller: once a body
+    /// has arrived, only where the next page starts is read from it (its items are skipped, not
+    /// decoded), the next request goes out, and the items are decoded by the caller while Jira
+    /// prepares the next page. At most three bodies are held at once (one being decoded, one
+    /// waiting, one arriving), however many items flow through.
     pub fn into_stream(self) -> impl Stream<Item = Result<T, Error>> + Send + 'static {
-        stream::try_unfold((self, VecDeque::new()), |(mut pager, mut buf)| async move {
+        let style = self.style;
+        let items_key = self.items_key.clone();
+        let (tx, rx) = tokio::sync::mpsc::channel::<Result<crate::client::Response, Error>>(1);
+        let fetcher = async move {
+            let mut pager = self;
             loop {
-                if let Some(item) = buf.pop_front() {
-                    return Ok(Some((item, (pager, buf))));
+                let sent = match pager.fetch().await {
+                    Ok(None) => return,
+                    Ok(Some(resp)) => {
+                        match parse_page::<IgnoredAny>(&resp.endpoint, pager.style, &pager.items_key, &resp.body) {
+                            Ok(page) => pager.next = page.next,
+                            Err(e) => {
+                                let _ = tx.send(Err(e)).await;
+                                return;
+                            }
+                        }
+                        tx.send(Ok(resp)).await
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e)).await;
+                        return;
+                    }
+                };
+                if sent.is_err() {
+                    // The caller dropped the stream.
+                    return;
                 }
-                match pager.next_page().await? {
-                    Some(page) => buf.extend(page.items),
-                    None => return Ok(None),
+            }
+        };
+        // Spawned on first poll (a runtime is there by then), stopped when the stream is dropped.
+        let mut fetcher = Some(fetcher);
+        let state = (rx, None::<AbortOnDrop>, VecDeque::<T>::new());
+        stream::try_unfold(state, move |(mut rx, mut task, mut buf)| {
+            if task.is_none() {
+                task = fetcher.take().map(|f| AbortOnDrop(tokio::spawn(f)));
+            }
+            let items_key = items_key.clone();
+            async move {
+                loop {
+                    if let Some(item) = buf.pop_front() {
+                        return Ok(Some((item, (rx, task, buf))));
+                    }
+                    let Some(resp) = rx.recv().await else {
+                        return Ok(None);
+                    };
+                    let resp = resp?;
+                    // On a single-threaded runtime this lets the next request go out first.
+                    tokio::task::yield_now().await;
+                    let page: Page<T> = parse_page(&resp.endpoint, style, &items_key, &resp.body)?;
+                    buf.extend(page.items);
                 }
             }
         })
+    }
+}
+
+/// Aborts a spawned task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

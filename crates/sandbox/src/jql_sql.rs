@@ -727,21 +727,8 @@ pub(crate) fn search_page(
 ) -> ApiResult<Page> {
     let plan = plan(conn, meta, user, q)?;
     if let (true, Some(order)) = (plan.exact(), &plan.order) {
-        let mut params = plan.params.clone();
-        params.push(SqlValue::Integer(sql_limit(limit)));
-        params.push(SqlValue::Integer(i64::try_from(offset).unwrap_or(i64::MAX)));
-        let n = params.len();
-        let sql = format!(
-            "SELECT id FROM issues WHERE {} ORDER BY {order} LIMIT ?{} OFFSET ?{n}",
-            plan.filter,
-            n - 1
-        );
-        let mut ids: Vec<i64> = conn
-            .prepare_cached(&sql)?
-            .query_map(params_from_iter(&params), |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        let more = ids.len() > limit;
-        ids.truncate(limit);
+        let (ids, complete) = exact_ids(conn, &plan, order, offset, limit)?;
+        let more = !complete;
         let rows = if load {
             store::issues_by_ids(conn, &ids)?
         } else {
@@ -763,6 +750,46 @@ pub(crate) fn search_page(
         rows,
         more: end < total,
     })
+}
+
+/// `count` ids from `offset` of a plan SQL decides alone, and whether the result ends there.
+fn exact_ids(conn: &Connection, plan: &Plan, order: &str, offset: usize, count: usize) -> ApiResult<(Vec<i64>, bool)> {
+    let mut params = plan.params.clone();
+    params.push(SqlValue::Integer(sql_limit(count)));
+    params.push(SqlValue::Integer(i64::try_from(offset).unwrap_or(i64::MAX)));
+    let n = params.len();
+    let sql = format!(
+        "SELECT id FROM issues WHERE {} ORDER BY {order} LIMIT ?{} OFFSET ?{n}",
+        plan.filter,
+        n - 1
+    );
+    let mut ids: Vec<i64> = conn
+        .prepare_cached(&sql)?
+        .query_map(params_from_iter(&params), |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let complete = ids.len() <= count;
+    ids.truncate(count);
+    Ok((ids, complete))
+}
+
+/// The ids of matching issues in order, `count` of them from `offset` (fewer at the end), and
+/// whether the result ends there. Without an exact plan the whole result is sorted anyway, so
+/// everything from `offset` on is returned.
+pub(crate) fn ordered_ids(
+    conn: &Connection,
+    meta: &Meta,
+    user: &User,
+    q: &Compiled,
+    offset: usize,
+    count: usize,
+) -> ApiResult<(Vec<i64>, bool)> {
+    let plan = plan(conn, meta, user, q)?;
+    if let (true, Some(order)) = (plan.exact(), &plan.order) {
+        return exact_ids(conn, &plan, order, offset, count);
+    }
+    let mut rows = candidates(conn, meta, &plan)?;
+    crate::jql_eval::sort_rows(meta, &q.order, &mut rows);
+    Ok((rows.iter().skip(offset).map(|r| r.id).collect(), true))
 }
 
 /// Rows that pass the SQL part of the plan and then the evaluator, in id order.

@@ -33,6 +33,7 @@ mod meta;
 mod oauth;
 mod render;
 mod search;
+mod search_cursor;
 mod seed;
 mod server;
 mod store;
@@ -180,6 +181,7 @@ pub(crate) struct Inner {
     pub webhooks: webhooks::Webhooks,
     pub files: api::attachments::Files,
     pub issue_cache: api::IssueCache,
+    pub search_cursors: search_cursor::Cursors,
     /// Last, so that the connections above close before a temporary database is removed.
     _location: db::Location,
 }
@@ -240,6 +242,7 @@ impl AppState {
             limits: limits::Limits::default(),
             webhooks: webhooks::Webhooks::default(),
             issue_cache: api::IssueCache::default(),
+            search_cursors: search_cursor::Cursors::default(),
             _location: location,
         })))
     }

@@ -11,6 +11,7 @@ use crate::api::{caller, ctx, object, render_issue, ApiVersion, Caller};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonBody, Params};
 use crate::fields;
+use crate::search_cursor::{chunk_len, Chunk, Lookup};
 use crate::{AppState, Mode};
 
 type MaybeCaller = Option<Extension<Caller>>;
@@ -24,16 +25,32 @@ pub fn encode_token(offset: usize) -> String {
 }
 
 pub fn decode_token(token: &str) -> Option<usize> {
+    decode_search_token(token).map(|(offset, _)| offset)
+}
+
+/// A search's token: the next page's offset and the walk's cursor (see `search_cursor`).
+fn encode_search_token(offset: usize, cursor: u64) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("o:{offset}:c{cursor}"))
+}
+
+/// The offset and cursor of a token; tokens of other pagers (and older sandboxes) hold no cursor.
+fn decode_search_token(token: &str) -> Option<(usize, Option<u64>)> {
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(token.trim())
         .ok()?;
-    String::from_utf8(bytes).ok()?.strip_prefix("o:")?.parse().ok()
+    let text = String::from_utf8(bytes).ok()?;
+    let rest = text.strip_prefix("o:")?;
+    match rest.split_once(":c") {
+        None => Some((rest.parse().ok()?, None)),
+        Some((offset, cursor)) => Some((offset.parse().ok()?, Some(cursor.parse().ok()?))),
+    }
 }
 
 /// One search request, from the query string or a JSON body.
 struct SearchRequest {
     jql: String,
     offset: usize,
+    cursor: Option<u64>,
     max: usize,
     fields: Vec<String>,
     expand: Vec<String>,
@@ -79,10 +96,10 @@ fn limit(requested: Option<i64>, fields: &[String]) -> ApiResult<usize> {
     }
 }
 
-fn token(t: Option<&str>) -> ApiResult<usize> {
+fn token(t: Option<&str>) -> ApiResult<(usize, Option<u64>)> {
     match t {
-        None | Some("") => Ok(0),
-        Some(t) => decode_token(t)
+        None | Some("") => Ok((0, None)),
+        Some(t) => decode_search_token(t)
             .ok_or_else(|| ApiError::bad_request("The provided next page token is invalid or expired.")),
     }
 }
@@ -99,9 +116,11 @@ pub async fn search_get(
         ));
     }
     let fields = params.list("fields");
+    let (offset, cursor) = token(params.get("nextPageToken"))?;
     let req = SearchRequest {
         jql: params.get("jql").unwrap_or("").to_string(),
-        offset: token(params.get("nextPageToken"))?,
+        offset,
+        cursor,
         max: limit(params.int("maxResults")?, &fields)?,
         fields,
         expand: params.list("expand"),
@@ -128,13 +147,15 @@ pub async fn search_post(
         Some(Value::Number(n)) => n.as_i64(),
         Some(_) => return Err(ApiError::bad_request("'maxResults' must be a number.")),
     };
+    let (offset, cursor) = token(o.get("nextPageToken").and_then(Value::as_str))?;
     let req = SearchRequest {
         jql: match o.get("jql") {
             None | Some(Value::Null) => String::new(),
             Some(Value::String(s)) => s.clone(),
             Some(_) => return Err(ApiError::bad_request("'jql' must be a string.")),
         },
-        offset: token(o.get("nextPageToken").and_then(Value::as_str))?,
+        offset,
+        cursor,
         max: limit(max, &fields)?,
         expand: strings(o.get("expand"), "expand")?,
         properties: strings(o.get("properties"), "properties")?,
@@ -145,6 +166,8 @@ pub async fn search_post(
 
 async fn run(state: &AppState, v: ApiVersion, c: MaybeCaller, req: SearchRequest) -> ApiResult<Json<Value>> {
     let me = caller(c)?;
+    // Before anything is read: a cursor's ids are kept only at the generation they were read at.
+    let generation = state.generation();
     let db = state.read()?;
     let query = crate::jql_eval::compile(&db.meta, &me, &req.jql, state.clock().now_ms())?;
     if !query.bounded() {
@@ -158,7 +181,37 @@ async fn run(state: &AppState, v: ApiVersion, c: MaybeCaller, req: SearchRequest
     let only_ids = requested.iter().all(|f| f == "id" || f == "key");
     // Ids alone, with nothing expanded, render from the key: the page's fields are never read.
     let bare = only_ids && req.expand.is_empty() && req.properties.is_empty();
-    let page = crate::jql_sql::search_page(&db.conn, &db.meta, &me, &query, req.offset, req.max, !bare)?;
+    let cursors = &state.0.search_cursors;
+    let cursor = req.cursor.unwrap_or_else(|| cursors.open());
+    let (ids, more) = match cursors.page(generation, cursor, &me.account_id, &req.jql, req.offset, req.max) {
+        Lookup::Page(ids, more) => (ids, more),
+        Lookup::Miss { last } => {
+            let len = chunk_len(req.offset, req.max, last);
+            let (ids, complete) = crate::jql_sql::ordered_ids(&db.conn, &db.meta, &me, &query, req.offset, len)?;
+            let chunk = Chunk {
+                account_id: me.account_id.clone(),
+                jql: req.jql.clone(),
+                start: req.offset,
+                ids,
+                complete,
+            };
+            // The chunk starts at the page and is at least as long, or is the end of the result.
+            let page = chunk.page(req.offset, req.max).unwrap_or_default();
+            if page.1 {
+                cursors.keep(generation, cursor, chunk);
+            }
+            page
+        }
+    };
+    let page = crate::jql_sql::Page {
+        rows: if bare {
+            Vec::new()
+        } else {
+            crate::store::issues_by_ids(&db.conn, &ids)?
+        },
+        ids,
+        more,
+    };
     let base = state.base_url();
     let cx = ctx(state, &db.meta, &base, v);
     let view = crate::api::issues_view(&db.meta, &requested, &req.expand, &req.properties);
@@ -187,7 +240,7 @@ async fn run(state: &AppState, v: ApiVersion, c: MaybeCaller, req: SearchRequest
     let mut out = Map::new();
     out.insert("issues".into(), Value::Array(issues));
     if page.more {
-        out.insert("nextPageToken".into(), json!(encode_token(end)));
+        out.insert("nextPageToken".into(), json!(encode_search_token(end, cursor)));
     }
     out.insert("isLast".into(), json!(!page.more));
     if req.expand.iter().any(|e| e == "names") {
