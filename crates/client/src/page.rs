@@ -90,20 +90,38 @@ pub(crate) fn parse_page<T: DeserializeOwned>(
     items_key: &str,
     body: &[u8],
 ) -> Result<Page<T>, Error> {
-    let mut track = serde_path_to_error::Track::new();
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    let seed = PageSeed::<T> {
+    let seed = || PageSeed::<T> {
         items_key,
         _t: PhantomData,
     };
-    let raw = seed
-        .deserialize(serde_path_to_error::Deserializer::new(&mut *de, &mut track))
+    // Checked once here, the text's strings need no check each (serde_json's `from_slice` checks
+    // every string it reads on its own).
+    let body = std::str::from_utf8(body).map_err(|e| Error::Decode {
+        endpoint: endpoint.to_owned(),
+        json_path: String::new(),
+        message: format!("the body is not UTF-8: {e}"),
+    })?;
+    let de = &mut serde_json::Deserializer::from_str(body);
+    // Tracking the path costs on every value: pages are read without it, and a page that fails
+    // is read again with it, to name where.
+    let raw = match seed()
+        .deserialize(&mut *de)
         .and_then(|raw| de.end().map(|()| raw))
-        .map_err(|e| Error::Decode {
-            endpoint: endpoint.to_owned(),
-            json_path: track.path().to_string(),
-            message: e.to_string(),
-        })?;
+    {
+        Ok(raw) => raw,
+        Err(first) => {
+            let mut track = serde_path_to_error::Track::new();
+            let de = &mut serde_json::Deserializer::from_str(body);
+            let again = seed()
+                .deserialize(serde_path_to_error::Deserializer::new(&mut *de, &mut track))
+                .and_then(|raw| de.end().map(|()| raw));
+            return Err(Error::Decode {
+                endpoint: endpoint.to_owned(),
+                json_path: track.path().to_string(),
+                message: again.err().unwrap_or(first).to_string(),
+            });
+        }
+    };
     let next = next_cursor(
         style,
         raw.start_at.unwrap_or(0),
@@ -224,6 +242,20 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
         self
     }
 
+    /// The same walk, from `cursor`.
+    pub(crate) fn clone_at(&self, cursor: Cursor) -> Pager<T> {
+        Pager {
+            client: self.client.clone(),
+            req: self.req.clone(),
+            body: self.body.clone(),
+            style: self.style,
+            items_key: self.items_key.clone(),
+            page_size: self.page_size,
+            next: Some(cursor),
+            _t: PhantomData,
+        }
+    }
+
     /// Continues from a saved cursor instead of the first page.
     pub fn resume(mut self, cursor: Cursor) -> Self {
         self.next = Some(cursor);
@@ -293,7 +325,12 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
                 let sent = match pager.fetch().await {
                     Ok(None) => return,
                     Ok(Some(resp)) => {
-                        match parse_page::<IgnoredAny>(&resp.endpoint, pager.style, &pager.items_key, &resp.body) {
+                        match parse_page::<IgnoredAny>(
+                            &resp.endpoint,
+                            pager.style,
+                            &pager.items_key,
+                            &resp.body,
+                        ) {
                             Ok(page) => pager.next = page.next,
                             Err(e) => {
                                 let _ = tx.send(Err(e)).await;

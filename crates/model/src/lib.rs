@@ -8,6 +8,8 @@
 
 mod ids;
 mod open_enum;
+#[doc(hidden)]
+pub mod open_struct;
 mod types;
 
 pub use ids::*;

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::ids::*;
-use crate::open_enum;
+use crate::{open_enum, open_struct};
 
 /// Unknown fields, kept for the round trip.
 pub type Extra = Map<String, Value>;
@@ -21,7 +21,7 @@ open_enum!(
 );
 
 /// `GET /rest/api/2/serverInfo`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServerInfo {
     #[serde(default)]
@@ -37,7 +37,7 @@ pub struct ServerInfo {
 }
 
 /// An issue as `GET /issue/{key}` and search return it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Issue {
     pub id: IssueId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -58,7 +58,7 @@ impl Issue {
 }
 
 /// The navigable fields jirakit types; every other field (custom fields included) is in `extra`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IssueFields {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -118,7 +118,7 @@ pub fn rich_text(v: &Value) -> Option<jirakit_adf::Doc> {
 }
 
 /// `{id, name, ...}`: priorities, resolutions, components.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Named {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -128,7 +128,7 @@ pub struct Named {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Status {
     pub id: StatusId,
@@ -139,7 +139,7 @@ pub struct Status {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StatusCategory {
     pub key: StatusCategoryKey,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -148,7 +148,7 @@ pub struct StatusCategory {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IssueType {
     pub id: String,
@@ -159,7 +159,7 @@ pub struct IssueType {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProjectRef {
     pub id: ProjectId,
     pub key: String,
@@ -170,7 +170,7 @@ pub struct ProjectRef {
 }
 
 /// A project (`GET /project/{key}`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Project {
     pub id: ProjectId,
     pub key: String,
@@ -180,7 +180,7 @@ pub struct Project {
 }
 
 /// A user: `accountId` on Cloud, `name`/`key` on Data Center.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -200,7 +200,7 @@ pub struct User {
 }
 
 /// A transition available from an issue's current status.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Transition {
     pub id: TransitionId,
     pub name: String,
@@ -209,7 +209,7 @@ pub struct Transition {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Comment {
     pub id: CommentId,
     /// ADF on v3, a wiki string on v2: see [`Comment::body_doc`].
@@ -232,7 +232,7 @@ impl Comment {
 }
 
 /// One changelog entry.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChangeHistory {
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -245,7 +245,7 @@ pub struct ChangeHistory {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChangeItem {
     pub field: String,
@@ -260,7 +260,7 @@ pub struct ChangeItem {
 }
 
 /// A field of the site's catalog (`GET /field`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Field {
     pub id: FieldId,
@@ -275,7 +275,7 @@ pub struct Field {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FieldSchema {
     #[serde(rename = "type")]
     pub kind: String,
@@ -296,6 +296,23 @@ pub struct CreatedIssue {
     pub self_url: Option<String>,
 }
 
+open_struct!(ServerInfo { base_url = "baseUrl", version = "version", version_numbers = "versionNumbers", deployment_type = "deploymentType" });
+open_struct!(Issue { id = "id" required, key = "key", self_url = "self", fields = "fields" });
+open_struct!(IssueFields { summary = "summary", status = "status", issuetype = "issuetype", project = "project", assignee = "assignee", reporter = "reporter", priority = "priority", labels = "labels", description = "description", duedate = "duedate", created = "created", updated = "updated", resolution = "resolution" });
+open_struct!(Named { id = "id", name = "name" });
+open_struct!(Status { id = "id" required, name = "name" required, status_category = "statusCategory" });
+open_struct!(StatusCategory { key = "key" required, name = "name" });
+open_struct!(IssueType { id = "id" required, name = "name" required, subtask = "subtask" });
+open_struct!(ProjectRef { id = "id" required, key = "key" required, name = "name" });
+open_struct!(Project { id = "id" required, key = "key" required, name = "name" required });
+open_struct!(User { account_id = "accountId", name = "name", key = "key", display_name = "displayName", email_address = "emailAddress", active = "active" });
+open_struct!(Transition { id = "id" required, name = "name" required, to = "to" required });
+open_struct!(Comment { id = "id" required, body = "body", author = "author", created = "created", updated = "updated" });
+open_struct!(ChangeHistory { id = "id" required, author = "author", created = "created", items = "items" });
+open_struct!(ChangeItem { field = "field" required, field_id = "fieldId", from_string = "fromString", to_string = "toString" });
+open_struct!(Field { id = "id" required, name = "name" required, custom = "custom", clause_names = "clauseNames", schema = "schema" });
+open_struct!(FieldSchema { kind = "type" required, items = "items", custom = "custom" });
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -307,6 +324,56 @@ mod tests {
         let issue: Issue = serde_json::from_value(raw.clone()).unwrap();
         assert_eq!(issue.fields.get("customfield_10016"), Some(json!(5.0)));
         assert_eq!(serde_json::to_value(&issue).unwrap(), raw);
+    }
+
+    /// The derive that `open_struct!` replaces, kept here as the reference it must agree with.
+    #[derive(Debug, PartialEq, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct DerivedStatus {
+        id: StatusId,
+        name: String,
+        #[serde(default)]
+        status_category: Option<StatusCategory>,
+        #[serde(flatten)]
+        extra: Extra,
+    }
+
+    #[test]
+    fn open_structs_read_what_the_derive_reads_and_refuse_what_it_refuses() {
+        let cases = [
+            r#"{"id":"1","name":"To Do","statusCategory":{"key":"new","colorName":"blue"},"self":"u"}"#,
+            r#"{"id":1,"name":"To Do","statusCategory":null}"#,
+            r#"{"name":"x","id":"2","k\u00e9y":[1,{"a":null}],"iconUrl":""}"#,
+            r#"{"id":"1"}"#,
+            r#"{"name":"x"}"#,
+            r#"{"id":"1","name":"x","id":"2"}"#,
+            r#"{"id":"1","name":5}"#,
+            r#"{"id":"1","name":"x","statusCategory":{"name":"no key"}}"#,
+            r#"[]"#,
+        ];
+        for case in cases {
+            let ours = serde_json::from_str::<Status>(case);
+            let derived = serde_json::from_str::<DerivedStatus>(case);
+            match (ours, derived) {
+                (Ok(a), Ok(b)) => {
+                    assert_eq!(
+                        (a.id, a.name, a.status_category, a.extra),
+                        (b.id, b.name, b.status_category, b.extra),
+                        "{case}"
+                    )
+                }
+                (Err(_), Err(_)) => {}
+                (a, b) => panic!("{case}: ours {a:?}, derive {b:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_decoding_error_inside_an_open_struct_still_names_its_path() {
+        let raw = r#"{"id":"1","fields":{"summary":"s","status":{"id":"3","name":7}}}"#;
+        let de = &mut serde_json::Deserializer::from_str(raw);
+        let err = serde_path_to_error::deserialize::<_, Issue>(de).unwrap_err();
+        assert_eq!(err.path().to_string(), "fields.status.name");
     }
 
     #[test]

@@ -187,7 +187,8 @@ async fn run(state: &AppState, v: ApiVersion, c: MaybeCaller, req: SearchRequest
         Lookup::Page(ids, more) => (ids, more),
         Lookup::Miss { last } => {
             let len = chunk_len(req.offset, req.max, last);
-            let (ids, complete) = crate::jql_sql::ordered_ids(&db.conn, &db.meta, &me, &query, req.offset, len)?;
+            let (ids, complete) =
+                crate::jql_sql::ordered_ids(&db.conn, &db.meta, &me, &query, req.offset, len)?;
             let chunk = Chunk {
                 account_id: me.account_id.clone(),
                 jql: req.jql.clone(),

@@ -131,7 +131,8 @@ pub async fn fetch(
     let fields = strings(o, "fields")?;
     let expand = strings(o, "expand")?;
     let properties = strings(o, "properties")?;
-    let db = state.db();
+    // Reads only: from the reader pool, so that fetches run side by side (and beside writes).
+    let db = state.read()?;
     let base = state.base_url();
     let cx = ctx(&state, &db.meta, &base, v);
     let view = issues_view(&db.meta, &fields, &expand, &properties);

@@ -366,3 +366,129 @@ async fn the_search_index_follows_every_write_path() {
     assert_eq!(index_keys(&sb, "labels IS NOT EMPTY").await, Vec::<String>::new());
     assert_eq!(index_keys(&sb, "labels IS EMPTY").await, [k(1)]);
 }
+
+/// One page of `search/jql` as `who` (email, token): its keys and its next page token.
+async fn token_page(
+    sb: &Sb,
+    who: (&str, &str),
+    jql: &str,
+    token: Option<&str>,
+) -> (Vec<String>, Option<String>) {
+    token_page_of(sb, who, jql, token, 100).await
+}
+
+async fn token_page_of(
+    sb: &Sb,
+    who: (&str, &str),
+    jql: &str,
+    token: Option<&str>,
+    max: usize,
+) -> (Vec<String>, Option<String>) {
+    let mut body = json!({"jql": jql, "maxResults": max, "fields": ["summary"]});
+    if let Some(t) = token {
+        body["nextPageToken"] = json!(t);
+    }
+    let r = sb
+        .http
+        .post(sb.url("/rest/api/3/search/jql"))
+        .basic_auth(who.0, Some(who.1))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let (s, page) = read(r).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    (keys(&page), page["nextPageToken"].as_str().map(str::to_owned))
+}
+
+/// A token without a cursor, as older sandboxes gave: the page is computed again from the
+/// offset, which is what a page served from a cursor must equal.
+fn offset_token(offset: usize) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("o:{offset}"))
+}
+
+const ADMIN: (&str, &str) = ("admin@example.com", "sandbox-admin-token");
+
+#[tokio::test]
+async fn a_token_walk_gives_the_pages_the_query_gives_at_each_offset() {
+    let sb = Sb::start(Seed::Scale(2500)).await;
+    sb.without_limits().await;
+    // SQL decides the first; the evaluator decides the second (status category).
+    for jql in [
+        "created <= now() ORDER BY priority DESC",
+        "statusCategory != Done ORDER BY key DESC",
+    ] {
+        let (mut walk, mut token) = token_page(&sb, ADMIN, jql, None).await;
+        while let Some(t) = token {
+            let (keys, next) = token_page(&sb, ADMIN, jql, Some(&t)).await;
+            walk.extend(keys);
+            token = next;
+        }
+        let mut by_offset = Vec::new();
+        loop {
+            let (keys, _) = token_page(&sb, ADMIN, jql, Some(&offset_token(by_offset.len()))).await;
+            if keys.is_empty() {
+                break;
+            }
+            by_offset.extend(keys);
+        }
+        assert!(walk.len() > 500, "{jql}: {}", walk.len());
+        assert_eq!(walk, by_offset, "{jql}");
+        let unique: std::collections::HashSet<_> = walk.iter().collect();
+        assert_eq!(unique.len(), walk.len(), "{jql}: no issue twice");
+    }
+}
+
+#[tokio::test]
+async fn a_write_during_a_walk_shows_on_the_next_page() {
+    let sb = Sb::start(Seed::Scale(1000)).await;
+    sb.without_limits().await;
+    let jql = "created <= now() ORDER BY priority DESC, key ASC";
+    let (first, token) = token_page(&sb, ADMIN, jql, None).await;
+    let (second, _) = token_page(&sb, ADMIN, jql, token.as_deref()).await;
+    // The issue that comes first on the third page moves to the top.
+    let (third, _) = token_page(&sb, ADMIN, jql, Some(&offset_token(200))).await;
+    let moved = &third[0];
+    let (s, b) = sb
+        .put(
+            &format!("/rest/api/3/issue/{moved}"),
+            json!({"fields": {"priority": {"name": "Highest"}}}),
+        )
+        .await;
+    assert!(s.is_success(), "{b}");
+    let (after, _) = token_page(&sb, ADMIN, jql, token.as_deref()).await;
+    let (fresh, _) = token_page(&sb, ADMIN, jql, Some(&offset_token(100))).await;
+    assert_eq!(
+        after, fresh,
+        "after a write the page is the query's page at that offset"
+    );
+    assert_ne!(after, second, "and the write shows: everything moved down by one");
+    assert_eq!(after[1..], second[..99]);
+    assert!(!first.contains(moved));
+}
+
+#[tokio::test]
+async fn a_token_serves_no_other_caller_or_query_from_its_cursor() {
+    let sb = Sb::start(Seed::Demo).await;
+    let jql = "project in (SHOP, OPS) OR created > -3650d ORDER BY key ASC";
+    let (mine, token) = token_page_of(&sb, ADMIN, jql, None, 10).await;
+    let token = token.expect("more than one page");
+    assert_eq!(mine.len(), 10);
+    // Alice may not browse MKT: admin's token gives her her own page at that offset.
+    let alice = ("alice@example.com", "sandbox-alice-token");
+    let (theirs, _) = token_page_of(&sb, alice, jql, Some(&token), 10).await;
+    let (hers, _) = token_page_of(&sb, alice, jql, Some(&offset_token(10)), 10).await;
+    let (admins, _) = token_page_of(&sb, ADMIN, jql, Some(&token), 10).await;
+    assert_eq!(theirs, hers);
+    assert!(theirs.iter().all(|k| !k.starts_with("MKT-")), "{theirs:?}");
+    assert!(
+        admins.iter().any(|k| k.starts_with("MKT-")),
+        "the admin's page holds MKT issues: {admins:?}"
+    );
+    // Another query with the same token starts from the offset, not from the cursor's ids.
+    let other = "project = OPS ORDER BY key DESC";
+    let (with_token, _) = token_page_of(&sb, ADMIN, other, Some(&token), 10).await;
+    let (by_offset, _) = token_page_of(&sb, ADMIN, other, Some(&offset_token(10)), 10).await;
+    assert_eq!(with_token, by_offset);
+}
