@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_oauth.sql"),
     include_str!("migrations/0006_search_index.sql"),
     include_str!("migrations/0007_text_index.sql"),
+    include_str!("migrations/0008_text_index_on_text_changes.sql"),
 ];
 
 /// Where the database lives. `--memory` gets a private file in the temp directory, removed when

@@ -67,6 +67,34 @@ async fn word_search_follows_every_write_to_an_issue_and_its_comments() {
     assert_eq!(keys(&sb, "description ~ aquarium").await, none);
     assert_eq!(keys(&sb, "description ~ \"plain words\"").await, one);
 
+    // A text custom field is indexed when it changes; edits of other fields keep every word.
+    let (s, f) = sb
+        .post(
+            "/rest/api/3/field",
+            json!({"name": "Root cause", "type": "com.atlassian.jira.plugin.system.customfieldtypes:textfield"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{f}");
+    let cf = f["id"].as_str().unwrap().to_string();
+    let edit = |fields: serde_json::Value| {
+        let sb = &sb;
+        let key = key.clone();
+        async move {
+            let (s, b) = sb
+                .put(&format!("/rest/api/3/issue/{key}"), json!({"fields": fields}))
+                .await;
+            assert_eq!(s, StatusCode::NO_CONTENT, "{b}");
+        }
+    };
+    edit(json!({cf.clone(): "Corroded axolotl valve"})).await;
+    assert_eq!(keys(&sb, "text ~ axolotl").await, one);
+    edit(json!({"priority": {"name": "High"}, "labels": ["wet"]})).await;
+    assert_eq!(keys(&sb, "text ~ axolotl").await, one);
+    assert_eq!(keys(&sb, "summary ~ walrus").await, one);
+    edit(json!({cf.clone(): "Replaced gasket"})).await;
+    assert_eq!(keys(&sb, "text ~ axolotl").await, none);
+    assert_eq!(keys(&sb, "text ~ gasket").await, one);
+
     // Comments: created, updated, deleted; a phrase does not span two comments.
     let c1 = comment(&sb, &key, "Narwhal alpha beta").await;
     comment(&sb, &key, "gamma delta").await;
