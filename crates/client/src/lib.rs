@@ -45,6 +45,14 @@
 //!   messages, `X-ARequestId` and the rate-limit headers; decoding errors name the JSON path.
 //! - A `jira.request` tracing span (method, path, status, attempt, duration, request id).
 //!
+//! # Reading many issues
+//!
+//! [`Client::search`]`(jql).into_stream()` yields every matching issue while holding a few pages
+//! at most: a task fetches the next page while the caller decodes the current one. With
+//! `.concurrency(n)` it keeps `n` requests in flight (on Cloud: the ids first, then the issues
+//! 100 at a time from `issue/bulkfetch`; on Data Center: offset pages side by side), in the
+//! search's order. A [`Pager`] gives the pages and a [`Cursor`] to save and resume from.
+//!
 //! # Creating without duplicates
 //!
 //! See [`idempotent`].
