@@ -186,8 +186,28 @@ fn file_load() -> anyhow::Result<Secrets> {
     }
 }
 
+/// Holds `credentials.lock` (an advisory lock, released when the file is dropped) for one
+/// read-modify-write of the file: two `jk` saving the secrets of different profiles at the same
+/// moment (a rotated OAuth token, a login) must not lose either.
+fn file_lock() -> anyhow::Result<std::fs::File> {
+    let dir = crate::config::dir()?;
+    std::fs::create_dir_all(&dir).with_context(|| dir.display().to_string())?;
+    let path = dir.join("credentials.lock");
+    let mut opts = std::fs::OpenOptions::new();
+    opts.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let f = opts.open(&path).with_context(|| path.display().to_string())?;
+    f.lock().with_context(|| path.display().to_string())?;
+    Ok(f)
+}
+
 fn file_set(profile: &str, secret: Option<&SecretString>) -> anyhow::Result<()> {
     let path = file_path()?;
+    let _lock = file_lock()?;
     let mut s = file_load()?;
     let changed = match secret {
         Some(v) => {
@@ -274,6 +294,32 @@ pub(crate) mod tests {
 
     /// Environment and the keyring's default builder are process-wide: one test at a time.
     pub(crate) static ENV_LOCK: Mutex<()> = Mutex::new(());
+
+    #[test]
+    fn concurrent_saves_of_different_profiles_all_land_in_the_file() {
+        let _g = ENV_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        let dir = tempfile::tempdir().unwrap();
+        std::env::set_var("JK_CONFIG_DIR", dir.path());
+        let threads: Vec<_> = (0..16)
+            .map(|i| {
+                std::thread::spawn(move || {
+                    for round in 0..5 {
+                        let secret = SecretString::from(format!("token-{i}-{round}"));
+                        file_set(&format!("profile-{i}"), Some(&secret)).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let saved = file_load().unwrap().0;
+        std::env::remove_var("JK_CONFIG_DIR");
+        assert_eq!(saved.len(), 16, "{:?}", saved.keys().collect::<Vec<_>>());
+        for i in 0..16 {
+            assert_eq!(saved[&format!("profile-{i}")], format!("token-{i}-4"));
+        }
+    }
 
     #[test]
     fn secrets_go_to_the_keyring_when_it_answers_and_leave_the_file_alone() {
