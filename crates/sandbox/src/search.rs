@@ -169,6 +169,11 @@ async fn run(state: &AppState, v: ApiVersion, c: MaybeCaller, req: SearchRequest
     // Before anything is read: a cursor's ids are kept only at the generation they were read at.
     let generation = state.generation();
     let db = state.read()?;
+    // One read transaction for the whole page: one snapshot for every issue and its links,
+    // watchers and subtasks, and one lock taken instead of one per statement. Nothing is written;
+    // dropping it rolls back.
+    let tx = db.conn.unchecked_transaction()?;
+    let conn: &rusqlite::Connection = &tx;
     let query = crate::jql_eval::compile(&db.meta, &me, &req.jql, state.clock().now_ms())?;
     if !query.bounded() {
         return Err(ApiError::bad_request(UNBOUNDED));
@@ -187,7 +192,7 @@ async fn run(state: &AppState, v: ApiVersion, c: MaybeCaller, req: SearchRequest
         Lookup::Page(ids, more) => (ids, more),
         Lookup::Miss { last } => {
             let len = chunk_len(req.offset, req.max, last);
-            let (ids, complete) = crate::jql_sql::ordered_ids(&db.conn, &db.meta, &me, &query, req.offset, len)?;
+            let (ids, complete) = crate::jql_sql::ordered_ids(conn, &db.meta, &me, &query, req.offset, len)?;
             let chunk = Chunk {
                 account_id: me.account_id.clone(),
                 jql: req.jql.clone(),
@@ -207,7 +212,7 @@ async fn run(state: &AppState, v: ApiVersion, c: MaybeCaller, req: SearchRequest
         rows: if bare {
             Vec::new()
         } else {
-            crate::store::issues_by_ids(&db.conn, &ids)?
+            crate::store::issues_by_ids(conn, &ids)?
         },
         ids,
         more,
@@ -218,7 +223,7 @@ async fn run(state: &AppState, v: ApiVersion, c: MaybeCaller, req: SearchRequest
     let end = req.offset.saturating_add(page.ids.len());
     let mut issues = Vec::with_capacity(page.ids.len());
     if bare && page.rows.is_empty() {
-        for (id, key) in crate::store::issue_keys(&db.conn, &page.ids)? {
+        for (id, key) in crate::store::issue_keys(conn, &page.ids)? {
             let mut o = Map::new();
             o.insert("id".into(), json!(id.to_string()));
             o.insert("self".into(), json!(format!("{}/issue/{id}", cx.api())));
@@ -227,7 +232,7 @@ async fn run(state: &AppState, v: ApiVersion, c: MaybeCaller, req: SearchRequest
         }
     } else {
         for issue in &page.rows {
-            let mut o = render_issue(&cx, &db.conn, &me, issue, &view)?;
+            let mut o = render_issue(&cx, conn, &me, issue, &view)?;
             if only_ids {
                 if let Some(m) = o.as_object_mut() {
                     m.remove("fields");
@@ -289,9 +294,12 @@ pub async fn legacy_search(
         &["*navigable".to_string()],
     )?;
     let db = state.read()?;
+    // One snapshot, and one lock, for the count and the page (see `run`).
+    let tx = db.conn.unchecked_transaction()?;
+    let conn: &rusqlite::Connection = &tx;
     let query = crate::jql_eval::compile(&db.meta, &me, &jql, state.clock().now_ms())?;
-    let total = crate::jql_sql::count(&db.conn, &db.meta, &me, &query)?;
-    let page = crate::jql_sql::search_page(&db.conn, &db.meta, &me, &query, start, max, true)?;
+    let total = crate::jql_sql::count(conn, &db.meta, &me, &query)?;
+    let page = crate::jql_sql::search_page(conn, &db.meta, &me, &query, start, max, true)?;
     let base = state.base_url();
     let cx = ctx(&state, &db.meta, &base, v);
     let requested = if fields.is_empty() {
@@ -303,7 +311,7 @@ pub async fn legacy_search(
     let issues = page
         .rows
         .iter()
-        .map(|i| render_issue(&cx, &db.conn, &me, i, &view))
+        .map(|i| render_issue(&cx, conn, &me, i, &view))
         .collect::<ApiResult<Vec<_>>>()?;
     Ok(Json(
         json!({ "expand": "schema,names", "startAt": start, "maxResults": max, "total": total, "issues": issues }),
