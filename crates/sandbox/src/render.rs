@@ -1,5 +1,11 @@
 //! JSON shapes of Jira's REST API, as the official OpenAPI document gives them.
 
+use std::cell::{OnceCell, RefCell};
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
+
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
 use crate::api::ApiVersion;
@@ -7,17 +13,181 @@ use crate::clock::format_ts;
 use crate::meta::{Component, IssueType, Meta, Priority, Project, Resolution, Status, User, Version};
 use crate::Mode;
 
-/// What every renderer needs: the site's configuration, the base URL, the API version and mode.
+/// What every renderer needs: the site's configuration, the base URL, the API version and mode,
+/// and the sub-objects rendered so far (see [`Out`]). One per request: the memo holds only what
+/// follows from the configuration it was made with, so it cannot go stale.
 pub struct Ctx<'a> {
     pub meta: &'a Meta,
     pub base: &'a str,
     pub v: ApiVersion,
     pub mode: Mode,
+    api: String,
+    memo: Memo,
+}
+
+/// The configuration objects an issue shows, by what they are and their id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Status,
+    IssueType,
+    Priority,
+    Resolution,
+    Project,
+    Version,
+    Component,
+    Option,
+}
+
+#[derive(Default)]
+struct Memo {
+    users: RefCell<HashMap<String, Rc<Shared>>>,
+    objects: RefCell<HashMap<(Kind, i64), Rc<Shared>>>,
+}
+
+/// A sub-object that many places of one response show alike (a user, a status, a project): built
+/// once per request and written out once; every later use copies its bytes.
+pub struct Shared {
+    value: Value,
+    raw: OnceCell<Box<RawValue>>,
+}
+
+/// JSON on its way into a response: plain values, and shared sub-objects kept whole until they are
+/// written out. Objects keep their keys sorted, as `serde_json::Map` does, so the bytes written are
+/// those of the same tree built as a `Value`.
+#[derive(Clone)]
+pub enum Out {
+    Plain(Value),
+    Shared(Rc<Shared>),
+    Object(BTreeMap<String, Out>),
+    Array(Vec<Out>),
+}
+
+impl Out {
+    pub fn null() -> Out {
+        Out::Plain(Value::Null)
+    }
+
+    /// The same tree as a `Value`, for callers that take one apart or pass it on.
+    pub fn into_value(self) -> Value {
+        match self {
+            Out::Plain(v) => v,
+            Out::Shared(s) => s.value.clone(),
+            Out::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (k, v.into_value())).collect()),
+            Out::Array(a) => Value::Array(a.into_iter().map(Out::into_value).collect()),
+        }
+    }
+}
+
+impl From<Value> for Out {
+    fn from(v: Value) -> Out {
+        Out::Plain(v)
+    }
+}
+
+impl Serialize for Out {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Out::Plain(v) => v.serialize(s),
+            Out::Shared(shared) => match shared.raw() {
+                Some(raw) => raw.serialize(s),
+                None => shared.value.serialize(s),
+            },
+            Out::Object(m) => {
+                let mut map = s.serialize_map(Some(m.len()))?;
+                for (k, v) in m {
+                    map.serialize_entry(k, v)?;
+                }
+                map.end()
+            }
+            Out::Array(a) => {
+                let mut seq = s.serialize_seq(Some(a.len()))?;
+                for v in a {
+                    seq.serialize_element(v)?;
+                }
+                seq.end()
+            }
+        }
+    }
+}
+
+impl Shared {
+    /// The compact JSON of the value, made on first use.
+    fn raw(&self) -> Option<&RawValue> {
+        if self.raw.get().is_none() {
+            let raw = serde_json::value::to_raw_value(&self.value).ok()?;
+            let _ = self.raw.set(raw);
+        }
+        self.raw.get().map(|r| &**r)
+    }
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(meta: &'a Meta, base: &'a str, v: ApiVersion, mode: Mode) -> Ctx<'a> {
+        Ctx {
+            meta,
+            base,
+            v,
+            mode,
+            api: format!("{base}/rest/api/{}", v.number()),
+            memo: Memo::default(),
+        }
+    }
 }
 
 impl Ctx<'_> {
-    pub fn api(&self) -> String {
-        format!("{}/rest/api/{}", self.base, self.v.number())
+    pub fn api(&self) -> &str {
+        &self.api
+    }
+
+    /// The configuration object `kind` `id`, rendered by `build` on first use in this request.
+    pub fn shared(&self, kind: Kind, id: i64, build: impl FnOnce(&Self) -> Value) -> Out {
+        if let Some(s) = self.memo.objects.borrow().get(&(kind, id)) {
+            return Out::Shared(s.clone());
+        }
+        let s = Rc::new(Shared {
+            value: build(self),
+            raw: OnceCell::new(),
+        });
+        self.memo.objects.borrow_mut().insert((kind, id), s.clone());
+        Out::Shared(s)
+    }
+
+    /// [`Ctx::user_ref`], rendered once per request.
+    pub fn user_out(&self, account_id: &str) -> Out {
+        if let Some(s) = self.memo.users.borrow().get(account_id) {
+            return Out::Shared(s.clone());
+        }
+        let s = Rc::new(Shared {
+            value: self.user_ref(account_id),
+            raw: OnceCell::new(),
+        });
+        self.memo
+            .users
+            .borrow_mut()
+            .insert(account_id.to_string(), s.clone());
+        Out::Shared(s)
+    }
+
+    pub fn status_out(&self, id: i64) -> Out {
+        self.shared(Kind::Status, id, |cx| cx.status_id(id))
+    }
+
+    pub fn issue_type_out(&self, id: i64) -> Out {
+        self.shared(Kind::IssueType, id, |cx| {
+            cx.meta
+                .issue_type(id)
+                .map(|t| cx.issue_type(t))
+                .unwrap_or(Value::Null)
+        })
+    }
+
+    pub fn project_out(&self, id: i64) -> Out {
+        self.shared(Kind::Project, id, |cx| {
+            cx.meta
+                .project(id)
+                .map(|p| cx.project_ref(p))
+                .unwrap_or(Value::Null)
+        })
     }
 
     pub fn avatar_urls(&self, kind: &str, id: &str) -> Value {

@@ -7,10 +7,11 @@ use axum::{Extension, Json};
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
-use crate::api::{caller, ctx, object, render_issue, ApiVersion, Caller};
+use crate::api::{caller, ctx, object, render_issue_out, ApiVersion, Caller};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonBody, Params};
 use crate::fields;
+use crate::render::Out;
 use crate::search_cursor::{chunk_len, Chunk, Lookup};
 use crate::{AppState, Mode};
 
@@ -109,7 +110,7 @@ pub async fn search_get(
     Extension(v): Extension<ApiVersion>,
     c: MaybeCaller,
     params: Params,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Out>> {
     if state.mode() == Mode::DataCenter {
         return Err(ApiError::not_found(
             "No resource at /search/jql: Jira Data Center serves /rest/api/2/search.",
@@ -134,7 +135,7 @@ pub async fn search_post(
     Extension(v): Extension<ApiVersion>,
     c: MaybeCaller,
     JsonBody(body): JsonBody,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Out>> {
     if state.mode() == Mode::DataCenter {
         return Err(ApiError::not_found(
             "No resource at /search/jql: Jira Data Center serves /rest/api/2/search.",
@@ -164,7 +165,7 @@ pub async fn search_post(
     run(&state, v, c, req).await
 }
 
-async fn run(state: &AppState, v: ApiVersion, c: MaybeCaller, req: SearchRequest) -> ApiResult<Json<Value>> {
+async fn run(state: &AppState, v: ApiVersion, c: MaybeCaller, req: SearchRequest) -> ApiResult<Json<Out>> {
     let me = caller(c)?;
     // Before anything is read: a cursor's ids are kept only at the generation they were read at.
     let generation = state.generation();
@@ -228,13 +229,13 @@ async fn run(state: &AppState, v: ApiVersion, c: MaybeCaller, req: SearchRequest
             o.insert("id".into(), json!(id.to_string()));
             o.insert("self".into(), json!(format!("{}/issue/{id}", cx.api())));
             o.insert("key".into(), json!(key));
-            issues.push(Value::Object(o));
+            issues.push(Value::Object(o).into());
         }
     } else {
         for issue in &page.rows {
-            let mut o = render_issue(&cx, conn, &me, issue, &view)?;
+            let mut o = render_issue_out(&cx, conn, &me, issue, &view)?;
             if only_ids {
-                if let Some(m) = o.as_object_mut() {
+                if let Out::Object(m) = &mut o {
                     m.remove("fields");
                     m.remove("expand");
                 }
@@ -242,21 +243,24 @@ async fn run(state: &AppState, v: ApiVersion, c: MaybeCaller, req: SearchRequest
             issues.push(o);
         }
     }
-    let mut out = Map::new();
-    out.insert("issues".into(), Value::Array(issues));
+    let mut out = std::collections::BTreeMap::new();
+    out.insert("issues".to_string(), Out::Array(issues));
     if page.more {
-        out.insert("nextPageToken".into(), json!(encode_search_token(end, cursor)));
+        out.insert(
+            "nextPageToken".into(),
+            json!(encode_search_token(end, cursor)).into(),
+        );
     }
-    out.insert("isLast".into(), json!(!page.more));
+    out.insert("isLast".into(), json!(!page.more).into());
     if req.expand.iter().any(|e| e == "names") {
         let names: Map<String, Value> = view
             .fields
             .iter()
             .filter_map(|id| fields::name_of(&db.meta, id).map(|n| (id.clone(), json!(n))))
             .collect();
-        out.insert("names".into(), Value::Object(names));
+        out.insert("names".into(), Value::Object(names).into());
     }
-    Ok(Json(Value::Object(out)))
+    Ok(Json(Out::Object(out)))
 }
 
 /// The legacy `/search`: removed in Cloud (410), offset-paged in Data Center.
@@ -266,7 +270,7 @@ pub async fn legacy_search(
     c: MaybeCaller,
     params: Params,
     JsonBody(body): JsonBody,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Out>> {
     if state.mode() == Mode::Cloud {
         return Err(ApiError::new(StatusCode::GONE, SEARCH_GONE));
     }
@@ -311,9 +315,13 @@ pub async fn legacy_search(
     let issues = page
         .rows
         .iter()
-        .map(|i| render_issue(&cx, conn, &me, i, &view))
+        .map(|i| render_issue_out(&cx, conn, &me, i, &view))
         .collect::<ApiResult<Vec<_>>>()?;
-    Ok(Json(
-        json!({ "expand": "schema,names", "startAt": start, "maxResults": max, "total": total, "issues": issues }),
-    ))
+    Ok(Json(Out::Object(std::collections::BTreeMap::from([
+        ("expand".to_string(), json!("schema,names").into()),
+        ("startAt".to_string(), json!(start).into()),
+        ("maxResults".to_string(), json!(max).into()),
+        ("total".to_string(), json!(total).into()),
+        ("issues".to_string(), Out::Array(issues)),
+    ]))))
 }
