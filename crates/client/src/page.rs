@@ -293,7 +293,12 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
                 let sent = match pager.fetch().await {
                     Ok(None) => return,
                     Ok(Some(resp)) => {
-                        match parse_page::<IgnoredAny>(&resp.endpoint, pager.style, &pager.items_key, &resp.body) {
+                        match parse_page::<IgnoredAny>(
+                            &resp.endpoint,
+                            pager.style,
+                            &pager.items_key,
+                            &resp.body,
+                        ) {
                             Ok(page) => pager.next = page.next,
                             Err(e) => {
                                 let _ = tx.send(Err(e)).await;

@@ -753,7 +753,13 @@ pub(crate) fn search_page(
 }
 
 /// `count` ids from `offset` of a plan SQL decides alone, and whether the result ends there.
-fn exact_ids(conn: &Connection, plan: &Plan, order: &str, offset: usize, count: usize) -> ApiResult<(Vec<i64>, bool)> {
+fn exact_ids(
+    conn: &Connection,
+    plan: &Plan,
+    order: &str,
+    offset: usize,
+    count: usize,
+) -> ApiResult<(Vec<i64>, bool)> {
     let mut params = plan.params.clone();
     params.push(SqlValue::Integer(sql_limit(count)));
     params.push(SqlValue::Integer(i64::try_from(offset).unwrap_or(i64::MAX)));

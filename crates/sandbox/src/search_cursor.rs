@@ -104,7 +104,15 @@ impl Cursors {
 
     /// The page of cursor `id` at `offset`, when it holds it for this caller and JQL at this
     /// generation.
-    pub fn page(&self, generation: u64, id: u64, account_id: &str, jql: &str, offset: usize, limit: usize) -> Lookup {
+    pub fn page(
+        &self,
+        generation: u64,
+        id: u64,
+        account_id: &str,
+        jql: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Lookup {
         let mut inner = self.lock();
         if !inner.at(generation) {
             return Lookup::Miss { last: 0 };
@@ -173,7 +181,10 @@ mod tests {
         let (ids, more) = page(&c, 1, 7, 200, 50).expect("inside the chunk");
         assert_eq!((ids.first(), ids.len(), more), (Some(&200), 50, true));
         // Up to the end of an incomplete chunk, more follow; past it, the chunk cannot tell.
-        assert_eq!(page(&c, 1, 7, 1050, 50).map(|p| (p.0.len(), p.1)), Some((50, true)));
+        assert_eq!(
+            page(&c, 1, 7, 1050, 50).map(|p| (p.0.len(), p.1)),
+            Some((50, true))
+        );
         assert!(page(&c, 1, 7, 1051, 50).is_none());
         assert!(page(&c, 1, 7, 50, 50).is_none());
         c.keep(1, 7, chunk(1000, 30, true));
@@ -187,9 +198,18 @@ mod tests {
     fn a_cursor_serves_only_its_own_caller_query_and_generation() {
         let c = Cursors::default();
         c.keep(1, 7, chunk(0, 100, false));
-        assert!(matches!(c.page(1, 7, "b", "project = A", 0, 10), Lookup::Miss { .. }));
-        assert!(matches!(c.page(1, 7, "a", "project = B", 0, 10), Lookup::Miss { .. }));
-        assert!(matches!(c.page(1, 8, "a", "project = A", 0, 10), Lookup::Miss { .. }));
+        assert!(matches!(
+            c.page(1, 7, "b", "project = A", 0, 10),
+            Lookup::Miss { .. }
+        ));
+        assert!(matches!(
+            c.page(1, 7, "a", "project = B", 0, 10),
+            Lookup::Miss { .. }
+        ));
+        assert!(matches!(
+            c.page(1, 8, "a", "project = A", 0, 10),
+            Lookup::Miss { .. }
+        ));
         assert!(page(&c, 2, 7, 0, 10).is_none());
         // The generation never goes back.
         assert!(page(&c, 1, 7, 0, 10).is_none());
