@@ -123,6 +123,23 @@ pub fn field_value(
     subs: &std::cell::OnceCell<Vec<IssueRow>>,
     id: &str,
 ) -> rusqlite::Result<Option<Value>> {
+    // Every field of an issue comes through here first: the others leave before any lookup.
+    if !matches!(
+        id,
+        "timeoriginalestimate"
+            | "timeestimate"
+            | "timespent"
+            | "aggregatetimeoriginalestimate"
+            | "aggregatetimeestimate"
+            | "aggregatetimespent"
+            | "progress"
+            | "aggregateprogress"
+            | "workratio"
+            | "timetracking"
+            | "worklog"
+    ) {
+        return Ok(None);
+    }
     let f = &i.fields;
     let (orig, rem, spent) = (
         secs(f, "timeoriginalestimate"),
