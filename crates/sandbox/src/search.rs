@@ -7,6 +7,7 @@ use axum::{Extension, Json};
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
+use crate::api::related::Related;
 use crate::api::{caller, ctx, object, render_issue_out, ApiVersion, Caller};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonBody, Params};
@@ -232,8 +233,9 @@ async fn run(state: &AppState, v: ApiVersion, c: MaybeCaller, req: SearchRequest
             issues.push(Value::Object(o).into());
         }
     } else {
+        let related = Related::load(conn, &page.rows, &view.fields)?;
         for issue in &page.rows {
-            let mut o = render_issue_out(&cx, conn, &me, issue, &view)?;
+            let mut o = render_issue_out(&cx, conn, &me, issue, &view, Some(&related))?;
             if only_ids {
                 if let Out::Object(m) = &mut o {
                     m.remove("fields");
@@ -312,10 +314,11 @@ pub async fn legacy_search(
         fields
     };
     let view = crate::api::issues_view(&db.meta, &requested, &params.list("expand"), &[]);
+    let related = Related::load(conn, &page.rows, &view.fields)?;
     let issues = page
         .rows
         .iter()
-        .map(|i| render_issue_out(&cx, conn, &me, i, &view))
+        .map(|i| render_issue_out(&cx, conn, &me, i, &view, Some(&related)))
         .collect::<ApiResult<Vec<_>>>()?;
     Ok(Json(Out::Object(std::collections::BTreeMap::from([
         ("expand".to_string(), json!("schema,names").into()),

@@ -66,17 +66,36 @@ pub fn subtasks(conn: &Connection, parent_id: i64) -> rusqlite::Result<Vec<Issue
     .collect()
 }
 
-/// The subtasks of an issue, read once per rendering however many fields need them.
+/// The subtasks of an issue, read once per rendering however many fields need them (or read
+/// with its page's before).
 pub fn subtasks_once<'c>(
     conn: &Connection,
     parent_id: i64,
-    cell: &'c std::cell::OnceCell<Vec<IssueRow>>,
+    cell: &'c std::cell::OnceCell<std::borrow::Cow<'_, [IssueRow]>>,
 ) -> rusqlite::Result<&'c [IssueRow]> {
     if let Some(s) = cell.get() {
         return Ok(s);
     }
     let loaded = subtasks(conn, parent_id)?;
-    Ok(cell.get_or_init(|| loaded))
+    Ok(cell.get_or_init(|| loaded.into()))
+}
+
+/// The subtasks of the issues whose ids are the JSON array `ids`, in id order.
+pub fn subtasks_of_issues(conn: &Connection, ids: &str) -> rusqlite::Result<Vec<IssueRow>> {
+    conn.prepare_cached(&format!(
+        "SELECT {ISSUE_COLS} FROM issues WHERE parent_id IN (SELECT value FROM json_each(?1)) ORDER BY id"
+    ))?
+    .query_map([ids], issue_from_row)?
+    .collect()
+}
+
+/// The issues whose ids are the JSON array `ids`, in no particular order.
+pub fn issues_in(conn: &Connection, ids: &str) -> rusqlite::Result<Vec<IssueRow>> {
+    conn.prepare_cached(&format!(
+        "SELECT {ISSUE_COLS} FROM issues WHERE id IN (SELECT value FROM json_each(?1))"
+    ))?
+    .query_map([ids], issue_from_row)?
+    .collect()
 }
 
 /// Every issue of the given projects, in id order.

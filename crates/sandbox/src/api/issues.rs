@@ -1,5 +1,6 @@
 //! Issues: create, get, edit, delete, assign, create and edit metadata, properties.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use axum::body::Bytes;
@@ -10,6 +11,7 @@ use axum::{Extension, Json};
 use rusqlite::Connection;
 use serde_json::{json, Map, Value};
 
+use super::related::Related;
 use super::{caller, ctx, in_tx, issue_cache, object, visible_issue, visible_project, ApiVersion, Caller};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_query, JsonBody, Params};
@@ -107,15 +109,22 @@ fn field_value(
     conn: &Connection,
     user: &User,
     i: &IssueRow,
-    subs: &std::cell::OnceCell<Vec<IssueRow>>,
+    subs: &std::cell::OnceCell<Cow<'_, [IssueRow]>>,
+    related: Option<&Related>,
     id: &str,
 ) -> rusqlite::Result<Option<Out>> {
     // Links, attachments, watchers, votes, worklogs and time tracking (issue 3).
     match id {
-        "issuelinks" => return super::links::issuelinks_field(cx, conn, i).map(|v| Some(v.into())),
-        "attachment" => return super::attachments::attachment_field(cx, conn, i.id).map(|v| Some(v.into())),
+        "issuelinks" => {
+            let known = related.and_then(|r| r.links(i.id));
+            return super::links::issuelinks_field(cx, conn, i, known).map(|v| Some(v.into()));
+        }
+        "attachment" => {
+            let known = related.and_then(|r| r.attachments(i.id));
+            return super::attachments::attachment_field(cx, conn, i.id, known).map(|v| Some(v.into()));
+        }
         "watches" | "votes" => {
-            return super::watchers::field_value(cx, conn, user, i, id).map(|v| v.map(Out::from))
+            return super::watchers::field_value(cx, conn, user, i, id, related).map(|v| v.map(Out::from))
         }
         _ => {
             if let Some(v) = super::worklogs::field_value(cx, conn, i, subs, id)? {
@@ -131,11 +140,15 @@ fn field_value(
         "status" => cx.status_out(i.status_id),
         "created" => cx.ts(i.created).into(),
         "updated" => cx.ts(i.updated).into(),
-        "parent" => match i.parent_id {
-            Some(p) => store::issue_by_id(conn, p)?
+        "parent" => match (
+            i.parent_id,
+            related.and_then(|r| i.parent_id.and_then(|p| r.parent(p))),
+        ) {
+            (None, _) => return Ok(None),
+            (Some(_), Some(known)) => known.map(|p| issue_ref_out(cx, p)).unwrap_or(Out::null()),
+            (Some(p), None) => store::issue_by_id(conn, p)?
                 .map(|p| issue_ref_out(cx, &p))
                 .unwrap_or(Out::null()),
-            None => return Ok(None),
         },
         "subtasks" => Out::Array(
             store::subtasks_once(conn, i.id, subs)?
@@ -162,22 +175,27 @@ fn field_value(
 
 /// The full JSON of an issue for the view asked.
 pub fn render_issue(cx: &Ctx, conn: &Connection, user: &User, i: &IssueRow, view: &View) -> ApiResult<Value> {
-    render_issue_out(cx, conn, user, i, view).map(Out::into_value)
+    render_issue_out(cx, conn, user, i, view, None).map(Out::into_value)
 }
 
-/// [`render_issue`], with the sub-objects it shares with other issues kept whole for writing out.
+/// [`render_issue`], with the sub-objects it shares with other issues kept whole for writing out;
+/// `related` the rows of other tables when the issue's page read them together.
 pub fn render_issue_out(
     cx: &Ctx,
     conn: &Connection,
     user: &User,
     i: &IssueRow,
     view: &View,
+    related: Option<&Related>,
 ) -> ApiResult<Out> {
     let meta = cx.meta;
     let mut fields_out = BTreeMap::new();
     let subs = std::cell::OnceCell::new();
+    if let Some(known) = related.and_then(|r| r.subtasks(i.id)) {
+        let _ = subs.set(Cow::Borrowed(known));
+    }
     for id in &view.fields {
-        if let Some(v) = field_value(cx, conn, user, i, &subs, id)? {
+        if let Some(v) = field_value(cx, conn, user, i, &subs, related, id)? {
             fields_out.insert(id.clone(), v);
         }
     }
@@ -835,7 +853,7 @@ pub async fn get(
     let issue = visible_issue(&db, &me, &cache_key.issue)?;
     let cx = ctx(&state, &db.meta, &cache_key.base, v);
     let view = View::from_params(&db.meta, &parse_query(&cache_key.query), true);
-    let mut body = serde_json::to_vec(&render_issue_out(&cx, &db.conn, &me, &issue, &view)?)?;
+    let mut body = serde_json::to_vec(&render_issue_out(&cx, &db.conn, &me, &issue, &view, None)?)?;
     // Kept in the cache: without the spare capacity (up to half) the serialiser's growth leaves.
     body.shrink_to_fit();
     let body = Bytes::from(body);

@@ -8,6 +8,7 @@ pub(crate) mod issues;
 pub(crate) mod links;
 mod metadata;
 mod projects;
+pub(crate) mod related;
 mod remotelinks;
 mod site;
 mod watchers;
