@@ -51,7 +51,7 @@ impl Related {
         }
         if shows(SUBTASK_FIELDS) {
             let mut by_parent: HashMap<i64, Vec<IssueRow>> = HashMap::new();
-            for s in store::subtasks_of_issues(conn, &ids)? {
+            for s in store::subtask_refs_of_issues(conn, &ids)? {
                 if let Some(p) = s.parent_id {
                     by_parent.entry(p).or_default().push(s);
                 }
@@ -60,7 +60,7 @@ impl Related {
         }
         if shows(&["parent"]) {
             let parents = json_ids(issues.iter().filter_map(|i| i.parent_id));
-            let rows = store::issues_in(conn, &parents)?;
+            let rows = store::issue_refs_in(conn, &parents)?;
             out.parents = Some(rows.into_iter().map(|p| (p.id, p)).collect());
         }
         Ok(out)
