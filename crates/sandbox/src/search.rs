@@ -1,6 +1,8 @@
 //! Issue search: `search/jql` (token paged, Cloud), the legacy `search` (410 in Cloud, offset paged
 //! in Data Center).
 
+use std::collections::BTreeMap;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
@@ -245,7 +247,7 @@ async fn run(state: &AppState, v: ApiVersion, c: MaybeCaller, req: SearchRequest
             issues.push(o);
         }
     }
-    let mut out = std::collections::BTreeMap::new();
+    let mut out = BTreeMap::new();
     out.insert("issues".to_string(), Out::Array(issues));
     if page.more {
         out.insert(
@@ -320,7 +322,7 @@ pub async fn legacy_search(
         .iter()
         .map(|i| render_issue_out(&cx, conn, &me, i, &view, Some(&related)))
         .collect::<ApiResult<Vec<_>>>()?;
-    Ok(Json(Out::Object(std::collections::BTreeMap::from([
+    Ok(Json(Out::Object(BTreeMap::from([
         ("expand".to_string(), json!("schema,names").into()),
         ("startAt".to_string(), json!(start).into()),
         ("maxResults".to_string(), json!(max).into()),

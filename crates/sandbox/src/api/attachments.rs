@@ -5,6 +5,7 @@
 //! written chunk by chunk and downloads are streamed from the file: no attachment is ever held
 //! whole in memory.
 
+use std::collections::HashMap;
 use std::path::{Path as FsPath, PathBuf};
 
 use axum::body::Body;
@@ -183,11 +184,8 @@ pub fn attachment_field(
 }
 
 /// The attachments of the issues whose ids are the JSON array `ids`, by issue, in id order.
-pub fn rows_of_issues(
-    conn: &Connection,
-    ids: &str,
-) -> rusqlite::Result<std::collections::HashMap<i64, Vec<AttachmentRow>>> {
-    let mut out: std::collections::HashMap<i64, Vec<AttachmentRow>> = std::collections::HashMap::new();
+pub fn rows_of_issues(conn: &Connection, ids: &str) -> rusqlite::Result<HashMap<i64, Vec<AttachmentRow>>> {
+    let mut out: HashMap<i64, Vec<AttachmentRow>> = HashMap::new();
     let mut st = conn.prepare_cached(&format!(
         "SELECT {COLS} FROM attachments WHERE issue_id IN (SELECT value FROM json_each(?1)) ORDER BY id"
     ))?;

@@ -140,16 +140,16 @@ fn field_value(
         "status" => cx.status_out(i.status_id),
         "created" => cx.ts(i.created).into(),
         "updated" => cx.ts(i.updated).into(),
-        "parent" => match (
-            i.parent_id,
-            related.and_then(|r| i.parent_id.and_then(|p| r.parent(p))),
-        ) {
-            (None, _) => return Ok(None),
-            (Some(_), Some(known)) => known.map(|p| issue_ref_out(cx, p)).unwrap_or(Out::null()),
-            (Some(p), None) => store::issue_by_id(conn, p)?
-                .map(|p| issue_ref_out(cx, &p))
-                .unwrap_or(Out::null()),
-        },
+        "parent" => {
+            let Some(p) = i.parent_id else {
+                return Ok(None);
+            };
+            let parent = match related.and_then(|r| r.parent(p)) {
+                Some(known) => known.map(|p| issue_ref_out(cx, p)),
+                None => store::issue_by_id(conn, p)?.map(|p| issue_ref_out(cx, &p)),
+            };
+            parent.unwrap_or(Out::null())
+        }
         "subtasks" => Out::Array(
             store::subtasks_once(conn, i.id, subs)?
                 .iter()
