@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use crate::api::ApiVersion;
 use crate::meta::{CustomField, CustomKind, Meta, Project};
-use crate::render::Ctx;
+use crate::render::{Ctx, Kind, Out};
 
 /// A system field: id, name, schema type and item type, clause names, whether it is navigable
 /// (in `*navigable`) and orderable.
@@ -829,31 +829,46 @@ fn custom_in(
 }
 
 /// Renders one stored field value for the API version asked.
-pub fn value_out(ctx: &Ctx, id: &str, stored: &Value) -> Value {
+pub fn value_out(ctx: &Ctx, id: &str, stored: &Value) -> Out {
     let meta = ctx.meta;
     match id {
-        "description" | "environment" => ctx.rich_text(stored),
-        "priority" => stored.as_i64().and_then(|p| meta.priority(p)).map(|p| ctx.priority(p)).unwrap_or(Value::Null),
-        "assignee" | "reporter" | "creator" => stored.as_str().map(|a| ctx.user_ref(a)).unwrap_or(Value::Null),
-        "resolution" => stored.as_i64().and_then(|r| meta.resolution(r)).map(|r| ctx.resolution(r)).unwrap_or(Value::Null),
+        "description" | "environment" => ctx.rich_text(stored).into(),
+        "priority" => match stored.as_i64() {
+            Some(p) => ctx.shared(Kind::Priority, p, |cx| {
+                meta.priority(p).map(|p| cx.priority(p)).unwrap_or(Value::Null)
+            }),
+            None => Out::null(),
+        },
+        "assignee" | "reporter" | "creator" => stored.as_str().map(|a| ctx.user_out(a)).unwrap_or(Out::null()),
+        "resolution" => match stored.as_i64() {
+            Some(r) => ctx.shared(Kind::Resolution, r, |cx| {
+                meta.resolution(r).map(|r| cx.resolution(r)).unwrap_or(Value::Null)
+            }),
+            None => Out::null(),
+        },
         "resolutiondate" | "statuscategorychangedate" | "lastViewed" => {
-            stored.as_i64().map(|ms| ctx.ts(ms)).unwrap_or(Value::Null)
+            stored.as_i64().map(|ms| ctx.ts(ms)).unwrap_or(Value::Null).into()
         }
-        "components" => Value::Array(
+        "components" => Out::Array(
             ids(stored)
                 .filter_map(|c| meta.component(c))
                 .map(|c| {
-                    json!({"self": format!("{}/component/{}", ctx.api(), c.id), "id": c.id.to_string(), "name": c.name, "description": c.description})
+                    ctx.shared(Kind::Component, c.id, |cx| {
+                        json!({"self": format!("{}/component/{}", cx.api(), c.id), "id": c.id.to_string(), "name": c.name, "description": c.description})
+                    })
                 })
                 .collect(),
         ),
-        "fixVersions" | "versions" => {
-            Value::Array(ids(stored).filter_map(|v| meta.version(v)).map(|v| ctx.version(v)).collect())
-        }
-        "labels" => if stored.is_null() { json!([]) } else { stored.clone() },
+        "fixVersions" | "versions" => Out::Array(
+            ids(stored)
+                .filter_map(|v| meta.version(v))
+                .map(|v| ctx.shared(Kind::Version, v.id, |cx| cx.version(v)))
+                .collect(),
+        ),
+        "labels" => if stored.is_null() { json!([]) } else { stored.clone() }.into(),
         other => match meta.custom_field(other) {
             Some(c) => custom_out(ctx, c, stored),
-            None => stored.clone(),
+            None => stored.clone().into(),
         },
     }
 }
@@ -862,35 +877,35 @@ fn ids(v: &Value) -> impl Iterator<Item = i64> + '_ {
     v.as_array().into_iter().flatten().filter_map(Value::as_i64)
 }
 
-fn option_json(ctx: &Ctx, id: i64) -> Value {
-    match ctx.meta.option(id) {
+fn option_json(ctx: &Ctx, id: i64) -> Out {
+    ctx.shared(Kind::Option, id, |cx| match cx.meta.option(id) {
         Some(o) => {
-            json!({"self": format!("{}/customFieldOption/{}", ctx.api(), o.id), "value": o.value, "id": o.id.to_string(), "disabled": o.disabled})
+            json!({"self": format!("{}/customFieldOption/{}", cx.api(), o.id), "value": o.value, "id": o.id.to_string(), "disabled": o.disabled})
         }
         None => Value::Null,
-    }
+    })
 }
 
-fn custom_out(ctx: &Ctx, c: &CustomField, stored: &Value) -> Value {
+fn custom_out(ctx: &Ctx, c: &CustomField, stored: &Value) -> Out {
     if stored.is_null() {
-        return Value::Null;
+        return Out::null();
     }
     match c.kind {
-        CustomKind::Paragraph => ctx.rich_text(stored),
-        CustomKind::DateTime => stored.as_i64().map(|ms| ctx.ts(ms)).unwrap_or(Value::Null),
+        CustomKind::Paragraph => ctx.rich_text(stored).into(),
+        CustomKind::DateTime => stored.as_i64().map(|ms| ctx.ts(ms)).unwrap_or(Value::Null).into(),
         CustomKind::Select => stored
             .as_i64()
             .map(|id| option_json(ctx, id))
-            .unwrap_or(Value::Null),
-        CustomKind::MultiSelect => Value::Array(ids(stored).map(|id| option_json(ctx, id)).collect()),
-        CustomKind::User => stored.as_str().map(|a| ctx.user_ref(a)).unwrap_or(Value::Null),
-        CustomKind::MultiUser => Value::Array(
+            .unwrap_or(Out::null()),
+        CustomKind::MultiSelect => Out::Array(ids(stored).map(|id| option_json(ctx, id)).collect()),
+        CustomKind::User => stored.as_str().map(|a| ctx.user_out(a)).unwrap_or(Out::null()),
+        CustomKind::MultiUser => Out::Array(
             stored
                 .as_array()
                 .into_iter()
                 .flatten()
                 .filter_map(Value::as_str)
-                .map(|a| ctx.user_ref(a))
+                .map(|a| ctx.user_out(a))
                 .collect(),
         ),
         CustomKind::Sprint => Value::Array(
@@ -902,8 +917,9 @@ fn custom_out(ctx: &Ctx, c: &CustomField, stored: &Value) -> Value {
                     o
                 })
                 .collect(),
-        ),
-        _ => stored.clone(),
+        )
+        .into(),
+        _ => stored.clone().into(),
     }
 }
 

@@ -1,5 +1,11 @@
 //! JSON shapes of Jira's REST API, as the official OpenAPI document gives them.
 
+use std::cell::{OnceCell, RefCell};
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
+
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
 use crate::api::ApiVersion;
@@ -7,17 +13,271 @@ use crate::clock::format_ts;
 use crate::meta::{Component, IssueType, Meta, Priority, Project, Resolution, Status, User, Version};
 use crate::Mode;
 
-/// What every renderer needs: the site's configuration, the base URL, the API version and mode.
+/// What every renderer needs: the site's configuration, the base URL, the API version and mode,
+/// and the sub-objects rendered so far (see [`Out`]). One per request: the memo holds only what
+/// follows from the configuration it was made with, so it cannot go stale.
 pub struct Ctx<'a> {
     pub meta: &'a Meta,
     pub base: &'a str,
     pub v: ApiVersion,
     pub mode: Mode,
+    api: String,
+    memo: Memo,
+}
+
+/// The configuration objects an issue shows, by what they are and their id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Status,
+    IssueType,
+    Priority,
+    Resolution,
+    Project,
+    Version,
+    Component,
+    Option,
+}
+
+#[derive(Default)]
+struct Memo {
+    users: RefCell<HashMap<String, Rc<Shared>>>,
+    objects: RefCell<HashMap<(Kind, i64), Rc<Shared>>>,
+}
+
+/// A sub-object that many places of one response show alike (a user, a status, a project): built
+/// once per request and written out once; every later use copies its bytes. It is made as a
+/// `Value` or straight as bytes, and either form from the other when first asked for.
+pub struct Shared {
+    value: OnceCell<Value>,
+    raw: OnceCell<Box<RawValue>>,
+}
+
+/// JSON on its way into a response: plain values, and shared sub-objects kept whole until they are
+/// written out. Objects keep their keys sorted, as `serde_json::Map` does, so the bytes written are
+/// those of the same tree built as a `Value`.
+#[derive(Clone)]
+pub enum Out {
+    Plain(Value),
+    Shared(Rc<Shared>),
+    Object(BTreeMap<String, Out>),
+    Array(Vec<Out>),
+}
+
+impl Out {
+    pub fn null() -> Out {
+        Out::Plain(Value::Null)
+    }
+
+    /// The same tree as a `Value`, for callers that take one apart or pass it on.
+    pub fn into_value(self) -> Value {
+        match self {
+            Out::Plain(v) => v,
+            Out::Shared(s) => s.value().clone(),
+            Out::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (k, v.into_value())).collect()),
+            Out::Array(a) => Value::Array(a.into_iter().map(Out::into_value).collect()),
+        }
+    }
+}
+
+impl From<Value> for Out {
+    fn from(v: Value) -> Out {
+        Out::Plain(v)
+    }
+}
+
+impl Serialize for Out {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Out::Plain(v) => v.serialize(s),
+            Out::Shared(shared) => match shared.raw() {
+                Some(raw) => raw.serialize(s),
+                None => shared.value().serialize(s),
+            },
+            Out::Object(m) => {
+                let mut map = s.serialize_map(Some(m.len()))?;
+                for (k, v) in m {
+                    map.serialize_entry(k, v)?;
+                }
+                map.end()
+            }
+            Out::Array(a) => {
+                let mut seq = s.serialize_seq(Some(a.len()))?;
+                for v in a {
+                    seq.serialize_element(v)?;
+                }
+                seq.end()
+            }
+        }
+    }
+}
+
+impl Shared {
+    fn from_value(value: Value) -> Rc<Shared> {
+        Rc::new(Shared {
+            value: OnceCell::from(value),
+            raw: OnceCell::new(),
+        })
+    }
+
+    fn from_raw(raw: Box<RawValue>) -> Rc<Shared> {
+        Rc::new(Shared {
+            value: OnceCell::new(),
+            raw: OnceCell::from(raw),
+        })
+    }
+
+    fn value(&self) -> &Value {
+        self.value.get_or_init(|| {
+            self.raw
+                .get()
+                .and_then(|raw| serde_json::from_str(raw.get()).ok())
+                .unwrap_or(Value::Null)
+        })
+    }
+
+    /// The compact JSON of the value, made on first use.
+    fn raw(&self) -> Option<&RawValue> {
+        if self.raw.get().is_none() {
+            let raw = serde_json::value::to_raw_value(self.value()).ok()?;
+            let _ = self.raw.set(raw);
+        }
+        self.raw.get().map(|r| &**r)
+    }
+}
+
+/// [`Ctx::user`] written straight as JSON, without a `Value` first: a page of issues shows up to a
+/// few hundred different users. The keys are in `Value`'s (sorted) order; a test holds the two
+/// byte for byte.
+struct UserJson<'a> {
+    cx: &'a Ctx<'a>,
+    u: &'a User,
+}
+
+impl Serialize for UserJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (cx, u) = (self.cx, self.u);
+        let dc_name = match cx.mode {
+            Mode::DataCenter => u.name.as_deref(),
+            Mode::Cloud => None,
+        };
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("accountId", &u.account_id)?;
+        m.serialize_entry("accountType", &u.account_type)?;
+        m.serialize_entry("active", &u.active)?;
+        m.serialize_entry(
+            "avatarUrls",
+            &AvatarUrls {
+                cx,
+                kind: "user",
+                id: &u.account_id,
+            },
+        )?;
+        m.serialize_entry("displayName", &u.display_name)?;
+        if let Some(email) = &u.email {
+            m.serialize_entry("emailAddress", email)?;
+        }
+        match dc_name {
+            Some(name) => {
+                m.serialize_entry("key", name)?;
+                m.serialize_entry("name", name)?;
+                m.serialize_entry("self", &format_args!("{}/user?username={name}", cx.api()))?;
+            }
+            None => {
+                let id = &u.account_id;
+                m.serialize_entry("self", &format_args!("{}/user?accountId={id}", cx.api()))?;
+            }
+        }
+        m.serialize_entry("timeZone", &u.time_zone)?;
+        m.end()
+    }
+}
+
+/// [`Ctx::avatar_urls`] written straight as JSON.
+struct AvatarUrls<'a> {
+    cx: &'a Ctx<'a>,
+    kind: &'a str,
+    id: &'a str,
+}
+
+impl Serialize for AvatarUrls<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (base, kind, id) = (self.cx.base, self.kind, self.id);
+        let mut m = s.serialize_map(Some(4))?;
+        for (key, size) in [("16x16", 16), ("24x24", 24), ("32x32", 32), ("48x48", 48)] {
+            m.serialize_entry(
+                key,
+                &format_args!("{base}/secure/{kind}avatar?size={size}&avatarId={id}"),
+            )?;
+        }
+        m.end()
+    }
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(meta: &'a Meta, base: &'a str, v: ApiVersion, mode: Mode) -> Ctx<'a> {
+        Ctx {
+            meta,
+            base,
+            v,
+            mode,
+            api: format!("{base}/rest/api/{}", v.number()),
+            memo: Memo::default(),
+        }
+    }
 }
 
 impl Ctx<'_> {
-    pub fn api(&self) -> String {
-        format!("{}/rest/api/{}", self.base, self.v.number())
+    pub fn api(&self) -> &str {
+        &self.api
+    }
+
+    /// The configuration object `kind` `id`, rendered by `build` on first use in this request.
+    pub fn shared(&self, kind: Kind, id: i64, build: impl FnOnce(&Self) -> Value) -> Out {
+        if let Some(s) = self.memo.objects.borrow().get(&(kind, id)) {
+            return Out::Shared(s.clone());
+        }
+        let s = Shared::from_value(build(self));
+        self.memo.objects.borrow_mut().insert((kind, id), s.clone());
+        Out::Shared(s)
+    }
+
+    /// [`Ctx::user_ref`], rendered once per request.
+    pub fn user_out(&self, account_id: &str) -> Out {
+        if let Some(s) = self.memo.users.borrow().get(account_id) {
+            return Out::Shared(s.clone());
+        }
+        let s = match self.meta.user(account_id) {
+            Some(u) => serde_json::value::to_raw_value(&UserJson { cx: self, u })
+                .map_or_else(|_| Shared::from_value(self.user(u)), Shared::from_raw),
+            None => Shared::from_value(self.user_ref(account_id)),
+        };
+        self.memo
+            .users
+            .borrow_mut()
+            .insert(account_id.to_string(), s.clone());
+        Out::Shared(s)
+    }
+
+    pub fn status_out(&self, id: i64) -> Out {
+        self.shared(Kind::Status, id, |cx| cx.status_id(id))
+    }
+
+    pub fn issue_type_out(&self, id: i64) -> Out {
+        self.shared(Kind::IssueType, id, |cx| {
+            cx.meta
+                .issue_type(id)
+                .map(|t| cx.issue_type(t))
+                .unwrap_or(Value::Null)
+        })
+    }
+
+    pub fn project_out(&self, id: i64) -> Out {
+        self.shared(Kind::Project, id, |cx| {
+            cx.meta
+                .project(id)
+                .map(|p| cx.project_ref(p))
+                .unwrap_or(Value::Null)
+        })
     }
 
     pub fn avatar_urls(&self, kind: &str, id: &str) -> Value {
@@ -298,4 +558,56 @@ pub fn html_of(stored: &Value) -> Value {
         .map(|p| format!("<p>{}</p>", p.replace('\n', "<br/>\n")))
         .collect();
     json!(html.join("\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(email: Option<&str>, name: Option<&str>) -> User {
+        User {
+            account_id: "5d9e8a7b6c5d4e3f2a1b0001".into(),
+            email: email.map(str::to_string),
+            name: name.map(str::to_string),
+            display_name: "Ana \"Q\" Lima <ops>".into(),
+            active: true,
+            time_zone: "Europe/Lisbon".into(),
+            password: None,
+            api_token: None,
+            pat: None,
+            site_admin: false,
+            account_type: "atlassian".into(),
+        }
+    }
+
+    #[test]
+    fn users_written_straight_match_their_value_byte_for_byte() {
+        let meta = Meta::default();
+        for mode in [Mode::Cloud, Mode::DataCenter] {
+            for v in [ApiVersion::V2, ApiVersion::V3] {
+                let cx = Ctx::new(&meta, "http://127.0.0.1:8080", v, mode);
+                for u in [
+                    user(None, None),
+                    user(Some("ana@example.com"), None),
+                    user(Some("ana@example.com"), Some("ana")),
+                    user(None, Some("ana")),
+                ] {
+                    let direct = serde_json::to_string(&UserJson { cx: &cx, u: &u }).unwrap();
+                    assert_eq!(direct, serde_json::to_string(&cx.user(&u)).unwrap());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn shared_objects_write_and_convert_as_the_value_they_stand_for() {
+        let value = json!({"b": [1, "two", null], "a": {"z": true, "y": 1.5}});
+        let from_value = Out::Shared(Shared::from_value(value.clone()));
+        let raw = serde_json::value::to_raw_value(&value).unwrap();
+        let from_raw = Out::Shared(Shared::from_raw(raw));
+        for out in [from_value, from_raw] {
+            assert_eq!(serde_json::to_string(&out).unwrap(), value.to_string());
+            assert_eq!(out.into_value(), value);
+        }
+    }
 }

@@ -28,6 +28,11 @@ const ISSUE_COLS: &str =
 
 fn issue_from_row(r: &Row) -> rusqlite::Result<IssueRow> {
     let text: String = r.get(9)?;
+    issue_with_fields(r, serde_json::from_str(&text).unwrap_or_default())
+}
+
+/// An issue row's columns but its stored fields, with `fields` instead.
+fn issue_with_fields(r: &Row, fields: Map<String, Value>) -> rusqlite::Result<IssueRow> {
     Ok(IssueRow {
         id: r.get(0)?,
         project_id: r.get(1)?,
@@ -38,7 +43,7 @@ fn issue_from_row(r: &Row) -> rusqlite::Result<IssueRow> {
         parent_id: r.get(6)?,
         created: r.get(7)?,
         updated: r.get(8)?,
-        fields: serde_json::from_str(&text).unwrap_or_default(),
+        fields,
     })
 }
 
@@ -66,17 +71,70 @@ pub fn subtasks(conn: &Connection, parent_id: i64) -> rusqlite::Result<Vec<Issue
     .collect()
 }
 
-/// The subtasks of an issue, read once per rendering however many fields need them.
+/// The subtasks of an issue, read once per rendering however many fields need them (or read
+/// with its page's before).
 pub fn subtasks_once<'c>(
     conn: &Connection,
     parent_id: i64,
-    cell: &'c std::cell::OnceCell<Vec<IssueRow>>,
+    cell: &'c std::cell::OnceCell<std::borrow::Cow<'_, [IssueRow]>>,
 ) -> rusqlite::Result<&'c [IssueRow]> {
     if let Some(s) = cell.get() {
         return Ok(s);
     }
     let loaded = subtasks(conn, parent_id)?;
-    Ok(cell.get_or_init(|| loaded))
+    Ok(cell.get_or_init(|| loaded.into()))
+}
+
+/// The subtasks of the issues whose ids are the JSON array `ids`, in id order, holding only the
+/// fields of [`RefFields`].
+pub fn subtask_refs_of_issues(conn: &Connection, ids: &str) -> rusqlite::Result<Vec<IssueRow>> {
+    conn.prepare_cached(&format!(
+        "SELECT {ISSUE_COLS} FROM issues WHERE parent_id IN (SELECT value FROM json_each(?1)) ORDER BY id"
+    ))?
+    .query_map([ids], ref_from_row)?
+    .collect()
+}
+
+/// The issues whose ids are the JSON array `ids`, in no particular order, holding only the fields
+/// of [`RefFields`].
+pub fn issue_refs_in(conn: &Connection, ids: &str) -> rusqlite::Result<Vec<IssueRow>> {
+    conn.prepare_cached(&format!(
+        "SELECT {ISSUE_COLS} FROM issues WHERE id IN (SELECT value FROM json_each(?1))"
+    ))?
+    .query_map([ids], ref_from_row)?
+    .collect()
+}
+
+/// What an issue shown as a parent or subtask reads of its stored fields: its summary and
+/// priority for the short reference, its times for the aggregates. The others (a description
+/// is most of an issue) are skipped over, not built.
+#[derive(serde::Deserialize)]
+struct RefFields {
+    summary: Option<Value>,
+    priority: Option<Value>,
+    timeoriginalestimate: Option<Value>,
+    timeestimate: Option<Value>,
+    timespent: Option<Value>,
+}
+
+fn ref_from_row(r: &Row) -> rusqlite::Result<IssueRow> {
+    let text: String = r.get(9)?;
+    let mut fields = Map::new();
+    if let Ok(f) = serde_json::from_str::<RefFields>(&text) {
+        let kept = [
+            ("summary", f.summary),
+            ("priority", f.priority),
+            ("timeoriginalestimate", f.timeoriginalestimate),
+            ("timeestimate", f.timeestimate),
+            ("timespent", f.timespent),
+        ];
+        for (k, v) in kept {
+            if let Some(v) = v {
+                fields.insert(k.to_string(), v);
+            }
+        }
+    }
+    issue_with_fields(r, fields)
 }
 
 /// Every issue of the given projects, in id order.

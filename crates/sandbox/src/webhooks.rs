@@ -183,12 +183,7 @@ pub fn enqueue_entity(
         return Ok(());
     }
     let (base, mode) = REQUEST.try_with(Clone::clone).unwrap_or_default();
-    let cx = Ctx {
-        meta,
-        base: &base,
-        v: ApiVersion::V2,
-        mode,
-    };
+    let cx = Ctx::new(meta, &base, ApiVersion::V2, mode);
     let mut payload = json!({ "timestamp": now, "webhookEvent": webhook_event });
     if let Value::Object(fields) = render(&cx)? {
         for (k, v) in fields {

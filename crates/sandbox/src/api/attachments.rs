@@ -5,6 +5,7 @@
 //! written chunk by chunk and downloads are streamed from the file: no attachment is ever held
 //! whole in memory.
 
+use std::collections::HashMap;
 use std::path::{Path as FsPath, PathBuf};
 
 use axum::body::Body;
@@ -166,13 +167,33 @@ pub fn attachment_json(cx: &Ctx, a: &AttachmentRow) -> Value {
     })
 }
 
-pub fn attachment_field(cx: &Ctx, conn: &Connection, issue_id: i64) -> rusqlite::Result<Value> {
+/// `fields.attachment`; `known` the issue's attachments when its page's were read together.
+pub fn attachment_field(
+    cx: &Ctx,
+    conn: &Connection,
+    issue_id: i64,
+    known: Option<&[AttachmentRow]>,
+) -> rusqlite::Result<Value> {
+    let rows = match known {
+        Some(rows) => rows.into(),
+        None => std::borrow::Cow::Owned(of_issue(conn, issue_id)?),
+    };
     Ok(Value::Array(
-        of_issue(conn, issue_id)?
-            .iter()
-            .map(|a| attachment_json(cx, a))
-            .collect(),
+        rows.iter().map(|a| attachment_json(cx, a)).collect(),
     ))
+}
+
+/// The attachments of the issues whose ids are the JSON array `ids`, by issue, in id order.
+pub fn rows_of_issues(conn: &Connection, ids: &str) -> rusqlite::Result<HashMap<i64, Vec<AttachmentRow>>> {
+    let mut out: HashMap<i64, Vec<AttachmentRow>> = HashMap::new();
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT {COLS} FROM attachments WHERE issue_id IN (SELECT value FROM json_each(?1)) ORDER BY id"
+    ))?;
+    for a in st.query_map([ids], from_row)? {
+        let a = a?;
+        out.entry(a.issue_id).or_default().push(a);
+    }
+    Ok(out)
 }
 
 fn guess_mime(filename: &str) -> &'static str {

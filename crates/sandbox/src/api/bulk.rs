@@ -1,14 +1,18 @@
 //! Bulk create (`POST /issue/bulk`, up to 50) and bulk fetch (`POST /issue/bulkfetch`, up to 100).
 
+use std::collections::BTreeMap;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use serde_json::{json, Value};
 
-use super::issues::{create_in, render_issue};
+use super::issues::{create_in, render_issue_out};
+use super::related::Related;
 use super::{caller, ctx, in_tx, issues_view, object, ApiVersion, Caller};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::JsonBody;
+use crate::render::Out;
 use crate::store;
 use crate::AppState;
 
@@ -113,7 +117,7 @@ pub async fn fetch(
     Extension(v): Extension<ApiVersion>,
     c: MaybeCaller,
     JsonBody(body): JsonBody,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Out>> {
     let me = caller(c)?;
     let o = object(&body)?;
     let wanted = strings(o, "issueIdsOrKeys")?;
@@ -133,6 +137,9 @@ pub async fn fetch(
     let properties = strings(o, "properties")?;
     // Reads only: from the reader pool, so that fetches run side by side (and beside writes).
     let db = state.read()?;
+    // One snapshot, and one lock, for the lookups and the page (see `search::run`).
+    let tx = db.conn.unchecked_transaction()?;
+    let conn: &rusqlite::Connection = &tx;
     let base = state.base_url();
     let cx = ctx(&state, &db.meta, &base, v);
     let view = issues_view(&db.meta, &fields, &expand, &properties);
@@ -153,9 +160,14 @@ pub async fn fetch(
         }
     }
     found.sort_by_key(|i| i.id);
-    let mut issues = Vec::with_capacity(found.len());
-    for i in &found {
-        issues.push(render_issue(&cx, &db.conn, &me, i, &view)?);
-    }
-    Ok(Json(json!({"issues": issues, "issueErrors": issue_errors})))
+    // The page's links, watchers, subtasks... read together, as for a search page.
+    let related = Related::load(conn, &found, &view.fields)?;
+    let issues = found
+        .iter()
+        .map(|i| render_issue_out(&cx, conn, &me, i, &view, Some(&related)))
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(Json(Out::Object(BTreeMap::from([
+        ("issues".to_string(), Out::Array(issues)),
+        ("issueErrors".to_string(), Value::Array(issue_errors).into()),
+    ]))))
 }

@@ -1,5 +1,6 @@
 //! Issues: create, get, edit, delete, assign, create and edit metadata, properties.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use axum::body::Bytes;
@@ -10,12 +11,13 @@ use axum::{Extension, Json};
 use rusqlite::Connection;
 use serde_json::{json, Map, Value};
 
+use super::related::Related;
 use super::{caller, ctx, in_tx, issue_cache, object, visible_issue, visible_project, ApiVersion, Caller};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_query, JsonBody, Params};
 use crate::fields::{self, change_field, change_repr};
 use crate::meta::{CustomKind, Meta, Project, User};
-use crate::render::Ctx;
+use crate::render::{Ctx, Out};
 use crate::store::{self, ChangeItem, IssueRow};
 use crate::{AppState, Mode};
 
@@ -42,18 +44,29 @@ impl View {
 }
 
 pub(crate) fn issue_ref(cx: &Ctx, i: &IssueRow) -> Value {
-    let meta = cx.meta;
-    json!({
-        "id": i.id.to_string(),
-        "key": i.key,
-        "self": format!("{}/issue/{}", cx.api(), i.id),
-        "fields": {
-            "summary": i.get("summary"),
-            "status": cx.status_id(i.status_id),
-            "priority": fields::value_out(cx, "priority", i.get("priority")),
-            "issuetype": meta.issue_type(i.issue_type_id).map(|t| cx.issue_type(t)).unwrap_or(Value::Null),
-        }
-    })
+    issue_ref_out(cx, i).into_value()
+}
+
+/// The short form of an issue shown as a parent, subtask or linked issue.
+fn issue_ref_out(cx: &Ctx, i: &IssueRow) -> Out {
+    let fields = BTreeMap::from([
+        ("summary".to_string(), i.get("summary").clone().into()),
+        ("status".to_string(), cx.status_out(i.status_id)),
+        (
+            "priority".to_string(),
+            fields::value_out(cx, "priority", i.get("priority")),
+        ),
+        ("issuetype".to_string(), cx.issue_type_out(i.issue_type_id)),
+    ]);
+    Out::Object(BTreeMap::from([
+        ("id".to_string(), json!(i.id.to_string()).into()),
+        ("key".to_string(), json!(i.key).into()),
+        (
+            "self".to_string(),
+            json!(format!("{}/issue/{}", cx.api(), i.id)).into(),
+        ),
+        ("fields".to_string(), Out::Object(fields)),
+    ]))
 }
 
 pub fn comment_json(cx: &Ctx, c: &store::CommentRow, issue_id: i64) -> Value {
@@ -96,45 +109,51 @@ fn field_value(
     conn: &Connection,
     user: &User,
     i: &IssueRow,
-    subs: &std::cell::OnceCell<Vec<IssueRow>>,
+    subs: &std::cell::OnceCell<Cow<'_, [IssueRow]>>,
+    related: Option<&Related>,
     id: &str,
-) -> rusqlite::Result<Option<Value>> {
+) -> rusqlite::Result<Option<Out>> {
     // Links, attachments, watchers, votes, worklogs and time tracking (issue 3).
     match id {
-        "issuelinks" => return super::links::issuelinks_field(cx, conn, i).map(Some),
-        "attachment" => return super::attachments::attachment_field(cx, conn, i.id).map(Some),
-        "watches" | "votes" => return super::watchers::field_value(cx, conn, user, i, id),
+        "issuelinks" => {
+            let known = related.and_then(|r| r.links(i.id));
+            return super::links::issuelinks_field(cx, conn, i, known).map(|v| Some(v.into()));
+        }
+        "attachment" => {
+            let known = related.and_then(|r| r.attachments(i.id));
+            return super::attachments::attachment_field(cx, conn, i.id, known).map(|v| Some(v.into()));
+        }
+        "watches" | "votes" => {
+            return super::watchers::field_value(cx, conn, user, i, id, related).map(|v| v.map(Out::from))
+        }
         _ => {
             if let Some(v) = super::worklogs::field_value(cx, conn, i, subs, id)? {
-                return Ok(Some(v));
+                return Ok(Some(v.into()));
             }
         }
     }
-    let meta = cx.meta;
     let api = cx.api();
     Ok(Some(match id {
-        "summary" => i.get("summary").clone(),
-        "issuetype" => meta
-            .issue_type(i.issue_type_id)
-            .map(|t| cx.issue_type(t))
-            .unwrap_or(Value::Null),
-        "project" => meta
-            .project(i.project_id)
-            .map(|p| cx.project_ref(p))
-            .unwrap_or(Value::Null),
-        "status" => cx.status_id(i.status_id),
-        "created" => cx.ts(i.created),
-        "updated" => cx.ts(i.updated),
-        "parent" => match i.parent_id {
-            Some(p) => store::issue_by_id(conn, p)?
-                .map(|p| issue_ref(cx, &p))
-                .unwrap_or(Value::Null),
-            None => return Ok(None),
-        },
-        "subtasks" => Value::Array(
+        "summary" => i.get("summary").clone().into(),
+        "issuetype" => cx.issue_type_out(i.issue_type_id),
+        "project" => cx.project_out(i.project_id),
+        "status" => cx.status_out(i.status_id),
+        "created" => cx.ts(i.created).into(),
+        "updated" => cx.ts(i.updated).into(),
+        "parent" => {
+            let Some(p) = i.parent_id else {
+                return Ok(None);
+            };
+            let parent = match related.and_then(|r| r.parent(p)) {
+                Some(known) => known.map(|p| issue_ref_out(cx, p)),
+                None => store::issue_by_id(conn, p)?.map(|p| issue_ref_out(cx, &p)),
+            };
+            parent.unwrap_or(Out::null())
+        }
+        "subtasks" => Out::Array(
             store::subtasks_once(conn, i.id, subs)?
                 .iter()
-                .map(|s| issue_ref(cx, s))
+                .map(|s| issue_ref_out(cx, s))
                 .collect(),
         ),
         "comment" => {
@@ -146,32 +165,51 @@ fn field_value(
                 "total": total,
                 "startAt": 0,
             })
+            .into()
         }
-        "security" | "lastViewed" => Value::Null,
+        "security" | "lastViewed" => Out::null(),
         "statusCategory" | "issuekey" | "thumbnail" => return Ok(None),
-        "labels" | "components" | "fixVersions" | "versions" => fields::value_out(cx, id, i.get(id)),
         other => fields::value_out(cx, other, i.get(other)),
     }))
 }
 
 /// The full JSON of an issue for the view asked.
 pub fn render_issue(cx: &Ctx, conn: &Connection, user: &User, i: &IssueRow, view: &View) -> ApiResult<Value> {
+    render_issue_out(cx, conn, user, i, view, None).map(Out::into_value)
+}
+
+/// [`render_issue`], with the sub-objects it shares with other issues kept whole for writing out;
+/// `related` the rows of other tables when the issue's page read them together.
+pub fn render_issue_out(
+    cx: &Ctx,
+    conn: &Connection,
+    user: &User,
+    i: &IssueRow,
+    view: &View,
+    related: Option<&Related>,
+) -> ApiResult<Out> {
     let meta = cx.meta;
-    let mut fields_out = Map::new();
+    let mut fields_out = BTreeMap::new();
     let subs = std::cell::OnceCell::new();
+    if let Some(known) = related.and_then(|r| r.subtasks(i.id)) {
+        let _ = subs.set(Cow::Borrowed(known));
+    }
     for id in &view.fields {
-        if let Some(v) = field_value(cx, conn, user, i, &subs, id)? {
+        if let Some(v) = field_value(cx, conn, user, i, &subs, related, id)? {
             fields_out.insert(id.clone(), v);
         }
     }
-    let mut o = Map::new();
+    let mut o: BTreeMap<String, Out> = BTreeMap::new();
     o.insert(
         "expand".into(),
-        json!("renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations"),
+        json!("renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations").into(),
     );
-    o.insert("id".into(), json!(i.id.to_string()));
-    o.insert("self".into(), json!(format!("{}/issue/{}", cx.api(), i.id)));
-    o.insert("key".into(), json!(i.key));
+    o.insert("id".into(), json!(i.id.to_string()).into());
+    o.insert(
+        "self".into(),
+        json!(format!("{}/issue/{}", cx.api(), i.id)).into(),
+    );
+    o.insert("key".into(), json!(i.key).into());
     if view.expands("renderedFields") {
         let mut r = Map::new();
         for id in fields_out.keys() {
@@ -184,41 +222,41 @@ pub fn render_issue(cx: &Ctx, conn: &Connection, user: &User, i: &IssueRow, view
                 {
                     crate::render::html_of(stored)
                 }
-                "created" | "updated" | "resolutiondate" => fields_out[id].clone(),
+                "created" | "updated" | "resolutiondate" => fields_out[id].clone().into_value(),
                 _ => Value::Null,
             };
             r.insert(id.clone(), rendered);
         }
-        o.insert("renderedFields".into(), Value::Object(r));
+        o.insert("renderedFields".into(), Value::Object(r).into());
     }
     if view.expands("names") {
         let names: Map<String, Value> = fields_out
             .keys()
             .filter_map(|id| fields::name_of(meta, id).map(|n| (id.clone(), json!(n))))
             .collect();
-        o.insert("names".into(), Value::Object(names));
+        o.insert("names".into(), Value::Object(names).into());
     }
     if view.expands("schema") {
         let schema: Map<String, Value> = fields_out
             .keys()
             .filter_map(|id| fields::schema_of(meta, id).map(|s| (id.clone(), s)))
             .collect();
-        o.insert("schema".into(), Value::Object(schema));
+        o.insert("schema".into(), Value::Object(schema).into());
     }
     if view.expands("transitions") {
         o.insert(
             "transitions".into(),
-            Value::Array(super::workflow::transitions_of(cx, i, false)),
+            Value::Array(super::workflow::transitions_of(cx, i, false)).into(),
         );
     }
     if view.expands("editmeta") {
-        o.insert("editmeta".into(), editmeta_json(cx, i)?);
+        o.insert("editmeta".into(), editmeta_json(cx, i)?.into());
     }
     if view.expands("changelog") {
         let (total, hs) = store::histories(conn, i.id, 0, 1000)?;
         o.insert(
             "changelog".into(),
-            json!({"startAt": 0, "maxResults": hs.len(), "total": total, "histories": hs.iter().map(|h| history_json(cx, h)).collect::<Vec<_>>()}),
+            json!({"startAt": 0, "maxResults": hs.len(), "total": total, "histories": hs.iter().map(|h| history_json(cx, h)).collect::<Vec<_>>()}).into(),
         );
     }
     if !view.properties.is_empty() {
@@ -232,10 +270,10 @@ pub fn render_issue(cx: &Ctx, conn: &Connection, user: &User, i: &IssueRow, view
                 }
             }
         }
-        o.insert("properties".into(), Value::Object(props));
+        o.insert("properties".into(), Value::Object(props).into());
     }
-    o.insert("fields".into(), Value::Object(fields_out));
-    Ok(Value::Object(o))
+    o.insert("fields".into(), Out::Object(fields_out));
+    Ok(Out::Object(o))
 }
 
 fn editmeta_json(cx: &Ctx, i: &IssueRow) -> ApiResult<Value> {
@@ -815,7 +853,7 @@ pub async fn get(
     let issue = visible_issue(&db, &me, &cache_key.issue)?;
     let cx = ctx(&state, &db.meta, &cache_key.base, v);
     let view = View::from_params(&db.meta, &parse_query(&cache_key.query), true);
-    let mut body = serde_json::to_vec(&render_issue(&cx, &db.conn, &me, &issue, &view)?)?;
+    let mut body = serde_json::to_vec(&render_issue_out(&cx, &db.conn, &me, &issue, &view, None)?)?;
     // Kept in the cache: without the spare capacity (up to half) the serialiser's growth leaves.
     body.shrink_to_fit();
     let body = Bytes::from(body);

@@ -8,6 +8,9 @@ use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
+use std::borrow::Cow;
+use std::collections::HashMap;
+
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
 
@@ -233,7 +236,7 @@ pub async fn delete_type(
 }
 
 #[derive(Debug, Clone)]
-struct LinkRow {
+pub struct LinkRow {
     id: i64,
     type_id: i64,
     source_id: i64,
@@ -254,22 +257,25 @@ fn link_by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<LinkRow>> {
 }
 
 /// `fields.issuelinks` of an issue: each link once, seen from this issue's side.
-pub fn issuelinks_field(cx: &Ctx, conn: &Connection, i: &IssueRow) -> rusqlite::Result<Value> {
-    let rows: Vec<LinkRow> = conn
-        .prepare_cached(
-            "SELECT id, type_id, source_id, dest_id FROM issue_links WHERE source_id = ?1 OR dest_id = ?1 ORDER BY id",
-        )?
-        .query_map([i.id], |r| {
-            Ok(LinkRow {
-                id: r.get(0)?,
-                type_id: r.get(1)?,
-                source_id: r.get(2)?,
-                dest_id: r.get(3)?,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
+/// `fields.issuelinks`; `known` the issue's links when its page's were read together.
+pub fn issuelinks_field(
+    cx: &Ctx,
+    conn: &Connection,
+    i: &IssueRow,
+    known: Option<&[LinkRow]>,
+) -> rusqlite::Result<Value> {
+    let rows: Cow<[LinkRow]> = match known {
+        Some(rows) => rows.into(),
+        None => conn
+            .prepare_cached(
+                "SELECT id, type_id, source_id, dest_id FROM issue_links WHERE source_id = ?1 OR dest_id = ?1 ORDER BY id",
+            )?
+            .query_map([i.id], link_from_row)?
+            .collect::<Result<Vec<_>, _>>()?
+            .into(),
+    };
     let mut out = Vec::with_capacity(rows.len());
-    for l in rows {
+    for l in rows.iter() {
         let Some(t) = type_by_id(conn, l.type_id)? else {
             continue;
         };
@@ -290,6 +296,34 @@ pub fn issuelinks_field(cx: &Ctx, conn: &Connection, i: &IssueRow) -> rusqlite::
         out.push(o);
     }
     Ok(Value::Array(out))
+}
+
+fn link_from_row(r: &rusqlite::Row) -> rusqlite::Result<LinkRow> {
+    Ok(LinkRow {
+        id: r.get(0)?,
+        type_id: r.get(1)?,
+        source_id: r.get(2)?,
+        dest_id: r.get(3)?,
+    })
+}
+
+/// The links of the issues whose ids are the JSON array `ids`, by issue, each issue's in id
+/// order (a link between two of them is under both).
+pub fn rows_of_issues(conn: &Connection, ids: &str) -> rusqlite::Result<HashMap<i64, Vec<LinkRow>>> {
+    let mut out: HashMap<i64, Vec<LinkRow>> = HashMap::new();
+    let mut st = conn.prepare_cached(
+        "SELECT id, type_id, source_id, dest_id FROM issue_links \
+         WHERE source_id IN (SELECT value FROM json_each(?1)) OR dest_id IN (SELECT value FROM json_each(?1)) \
+         ORDER BY id",
+    )?;
+    for l in st.query_map([ids], link_from_row)? {
+        let l = l?;
+        if l.dest_id != l.source_id {
+            out.entry(l.dest_id).or_default().push(l.clone());
+        }
+        out.entry(l.source_id).or_default().push(l);
+    }
+    Ok(out)
 }
 
 /// The issue named by `{"key"}`/`{"id"}` under `side` of a link request.

@@ -8,6 +8,7 @@ pub(crate) mod issues;
 pub(crate) mod links;
 mod metadata;
 mod projects;
+pub(crate) mod related;
 mod remotelinks;
 mod site;
 mod watchers;
@@ -25,7 +26,7 @@ use crate::store::{self, IssueRow};
 use crate::{AppState, Db};
 
 pub use issue_cache::IssueCache;
-pub use issues::{comment_json, render_issue};
+pub use issues::{comment_json, render_issue, render_issue_out};
 
 /// Which REST version a request came through: v2 shows rich text as wiki markup, v3 as ADF.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -236,12 +237,7 @@ pub fn caller(c: Option<axum::Extension<Caller>>) -> ApiResult<User> {
 }
 
 pub fn ctx<'a>(state: &'a AppState, meta: &'a Meta, base: &'a str, v: ApiVersion) -> Ctx<'a> {
-    Ctx {
-        meta,
-        base,
-        v,
-        mode: state.mode(),
-    }
+    Ctx::new(meta, base, v, state.mode())
 }
 
 /// An issue the user may see; a 404 with Jira's message otherwise, missing or hidden alike.

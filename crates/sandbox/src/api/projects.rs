@@ -408,7 +408,7 @@ fn project_event(
         let p = fresh
             .project(id)
             .ok_or_else(|| ApiError::Internal("project vanished".into()))?;
-        let cx = crate::render::Ctx { meta: &fresh, ..*cx };
+        let cx = crate::render::Ctx::new(&fresh, cx.base, cx.v, cx.mode);
         Ok(json!({ "project": cx.project(p, &[]) }))
     })
 }

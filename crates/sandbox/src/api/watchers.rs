@@ -1,11 +1,15 @@
 //! Watchers and votes. The creator and the reporter of an issue watch it from the start.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use rusqlite::{params, Connection};
 use serde_json::{json, Value};
 
+use super::related::Related;
 use super::{caller, ctx, in_tx, visible_issue, ApiVersion, Caller};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonBody, Params};
@@ -33,18 +37,44 @@ fn accounts(conn: &Connection, table: &str, issue_id: i64) -> rusqlite::Result<V
     .collect()
 }
 
-/// `fields.watches` and `fields.votes` as the user sees them; `None` for other ids.
+/// The accounts in `table` ("watchers" or "votes") of the issues whose ids are the JSON array
+/// `ids`, by issue, each issue's in account order.
+pub fn accounts_of_issues(
+    conn: &Connection,
+    table: &str,
+    ids: &str,
+) -> rusqlite::Result<HashMap<i64, Vec<String>>> {
+    let mut out: HashMap<i64, Vec<String>> = HashMap::new();
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT issue_id, account_id FROM {table} WHERE issue_id IN (SELECT value FROM json_each(?1)) ORDER BY issue_id, account_id"
+    ))?;
+    for row in st.query_map([ids], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
+        let (issue, account) = row?;
+        out.entry(issue).or_default().push(account);
+    }
+    Ok(out)
+}
+
+/// `fields.watches` and `fields.votes` as the user sees them; `None` for other ids. `related`
+/// holds the accounts when the issue's page read them together.
 pub fn field_value(
     cx: &Ctx,
     conn: &Connection,
     user: &User,
     i: &IssueRow,
     id: &str,
+    related: Option<&Related>,
 ) -> rusqlite::Result<Option<Value>> {
     let api = cx.api();
+    let read = |table: &str| -> rusqlite::Result<Cow<[String]>> {
+        Ok(match related.and_then(|r| r.accounts(table, i.id)) {
+            Some(known) => known.into(),
+            None => accounts(conn, table, i.id)?.into(),
+        })
+    };
     Ok(match id {
         "watches" => {
-            let w = accounts(conn, "watchers", i.id)?;
+            let w = read("watchers")?;
             Some(json!({
                 "self": format!("{api}/issue/{}/watchers", i.key),
                 "watchCount": w.len(),
@@ -52,7 +82,7 @@ pub fn field_value(
             }))
         }
         "votes" => {
-            let v = accounts(conn, "votes", i.id)?;
+            let v = read("votes")?;
             Some(json!({
                 "self": format!("{api}/issue/{}/votes", i.key),
                 "votes": v.len(),

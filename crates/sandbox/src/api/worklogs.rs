@@ -120,9 +120,26 @@ pub fn field_value(
     cx: &Ctx,
     conn: &Connection,
     i: &IssueRow,
-    subs: &std::cell::OnceCell<Vec<IssueRow>>,
+    subs: &std::cell::OnceCell<std::borrow::Cow<'_, [IssueRow]>>,
     id: &str,
 ) -> rusqlite::Result<Option<Value>> {
+    // Every field of an issue comes through here first: the others leave before any lookup.
+    if !matches!(
+        id,
+        "timeoriginalestimate"
+            | "timeestimate"
+            | "timespent"
+            | "aggregatetimeoriginalestimate"
+            | "aggregatetimeestimate"
+            | "aggregatetimespent"
+            | "progress"
+            | "aggregateprogress"
+            | "workratio"
+            | "timetracking"
+            | "worklog"
+    ) {
+        return Ok(None);
+    }
     let f = &i.fields;
     let (orig, rem, spent) = (
         secs(f, "timeoriginalestimate"),
