@@ -1,7 +1,8 @@
-//! Streams every issue of one sandbox (`--seed scale:N`) with navigable fields, four ways, in one
-//! run: a bare HTTP loop that does not parse JSON (the floor), jirakit, the Python `jira` package
-//! and jira.js. Each runs in its own process; its time and peak resident memory (VmHWM, polled
-//! from /proc) are reported, and the item count is checked against N.
+//! Streams every issue of one sandbox (`--seed scale:N`) with navigable fields, several ways, in
+//! one run: a bare HTTP loop that does not parse JSON (the floor), jirakit (one page ahead, and
+//! with four requests in flight), the Python `jira` package and jira.js. Each runs in its own
+//! process; its time and peak resident memory (VmHWM, polled from /proc) are reported, and the
+//! item count is checked against N.
 //!
 //! ```sh
 //! cargo build --release -p jirakit-cli -p jirakit-bench
