@@ -850,14 +850,18 @@ pub async fn get(
         return Ok(json_bytes(hit.body));
     }
     let db = state.read()?;
+    // One snapshot for the issue and everything its JSON shows (comments, links, subtasks...),
+    // and one lock instead of one per statement. Nothing is written; dropping it rolls back.
+    let tx = db.conn.unchecked_transaction()?;
     let issue = visible_issue(&db, &me, &cache_key.issue)?;
     let cx = ctx(&state, &db.meta, &cache_key.base, v);
     let view = View::from_params(&db.meta, &parse_query(&cache_key.query), true);
-    let mut body = serde_json::to_vec(&render_issue_out(&cx, &db.conn, &me, &issue, &view, None)?)?;
+    let mut body = serde_json::to_vec(&render_issue_out(&cx, &tx, &me, &issue, &view, None)?)?;
     // Kept in the cache: without the spare capacity (up to half) the serialiser's growth leaves.
     body.shrink_to_fit();
     let body = Bytes::from(body);
     let project_id = issue.project_id;
+    drop(tx);
     drop(db);
     cache.put(
         generation,
