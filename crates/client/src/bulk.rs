@@ -6,8 +6,8 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::client::Req;
-use crate::issues::{resolve_field_list, CreateIssue, Issues};
+use crate::client::{Client, Req};
+use crate::issues::{fields_or_navigable, CreateIssue, Issues};
 use crate::page::{PageStyle, Pager};
 use crate::Error;
 
@@ -73,6 +73,26 @@ fn merge_chunk(out: &mut BulkCreated, offset: usize, len: usize, answer: ChunkAn
             errors: e.element_errors,
         });
     }
+}
+
+/// One `POST /issue/bulkfetch` of at most 100 ids or keys at `path` (from `Client::api`): the
+/// issues in the order Jira returns them, decoded straight from the body.
+pub(crate) async fn fetch_chunk<K: Serialize>(
+    client: &Client,
+    path: &str,
+    ids_or_keys: &[K],
+    fields: &[String],
+    expand: &[String],
+) -> Result<Vec<Issue>, Error> {
+    let mut body = json!({ "issueIdsOrKeys": ids_or_keys, "fields": fields });
+    if !expand.is_empty() {
+        body["expand"] = json!(expand);
+    }
+    let mut req = Req::new(Method::POST, path).json(&body)?;
+    // A read: safe to repeat.
+    req.idempotent = true;
+    let resp = client.execute(req).await?;
+    Ok(crate::page::parse_page::<Issue>(&resp.endpoint, PageStyle::Token, "issues", &resp.body)?.items)
 }
 
 /// The body of changelog/bulkfetch: one issue's histories.
@@ -144,24 +164,10 @@ impl Issues {
     /// Keys that do not exist or are hidden are left out, as Jira does.
     pub async fn fetch_bulk(&self, keys: &[String], fields: &[String]) -> Result<Vec<Issue>, Error> {
         let path = self.client().api("/issue/bulkfetch").await?;
-        let fields = if fields.is_empty() {
-            vec!["*navigable".to_owned()]
-        } else {
-            resolve_field_list(self.client(), fields).await?
-        };
+        let fields = fields_or_navigable(self.client(), fields).await?;
         let mut out = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(FETCH_CHUNK) {
-            let mut req = Req::new(Method::POST, path.clone())
-                .json(&json!({ "issueIdsOrKeys": chunk, "fields": fields }))?;
-            // A read: safe to repeat.
-            req.idempotent = true;
-            let v: Value = self.client().execute(req).await?.json()?;
-            let issues: Vec<Issue> = crate::error::decode_value(
-                "POST /issue/bulkfetch",
-                "issues",
-                v.get("issues").cloned().unwrap_or(Value::Array(Vec::new())),
-            )?;
-            out.extend(issues);
+            out.extend(fetch_chunk(self.client(), &path, chunk, &fields, &[]).await?);
         }
         Ok(out)
     }

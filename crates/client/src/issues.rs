@@ -298,6 +298,15 @@ impl GetIssue {
     }
 }
 
+/// The fields to ask a search or bulk fetch for: `*navigable` when none are given (Cloud would
+/// return only `id`), else the given ones resolved by name.
+pub(crate) async fn fields_or_navigable(client: &Client, fields: &[String]) -> Result<Vec<String>, Error> {
+    if fields.is_empty() {
+        return Ok(vec!["*navigable".to_owned()]);
+    }
+    resolve_field_list(client, fields).await
+}
+
 pub(crate) async fn resolve_field_list(client: &Client, fields: &[String]) -> Result<Vec<String>, Error> {
     let needs_catalog = fields.iter().any(|f| !is_literal_field(f));
     if !needs_catalog {

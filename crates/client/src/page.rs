@@ -322,46 +322,35 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
         let fetcher = async move {
             let mut pager = self;
             loop {
-                let sent = match pager.fetch().await {
+                let body = match pager.fetch().await {
                     Ok(None) => return,
                     Ok(Some(resp)) => {
-                        match parse_page::<IgnoredAny>(
-                            &resp.endpoint,
-                            pager.style,
-                            &pager.items_key,
-                            &resp.body,
-                        ) {
-                            Ok(page) => pager.next = page.next,
-                            Err(e) => {
-                                let _ = tx.send(Err(e)).await;
-                                return;
-                            }
-                        }
-                        tx.send(Ok(resp)).await
+                        parse_page::<IgnoredAny>(&resp.endpoint, pager.style, &pager.items_key, &resp.body)
+                            .map(|page| {
+                                pager.next = page.next;
+                                resp
+                            })
                     }
-                    Err(e) => {
-                        let _ = tx.send(Err(e)).await;
-                        return;
-                    }
+                    Err(e) => Err(e),
                 };
-                if sent.is_err() {
-                    // The caller dropped the stream.
+                let failed = body.is_err();
+                // After an error, or once the caller dropped the stream, the walk ends.
+                if tx.send(body).await.is_err() || failed {
                     return;
                 }
             }
         };
         // Spawned on first poll (a runtime is there by then), stopped when the stream is dropped.
         let mut fetcher = Some(fetcher);
-        let state = (rx, None::<AbortOnDrop>, VecDeque::<T>::new());
-        stream::try_unfold(state, move |(mut rx, mut task, mut buf)| {
+        let state = (rx, None::<AbortOnDrop>, VecDeque::<T>::new(), items_key);
+        stream::try_unfold(state, move |(mut rx, mut task, mut buf, items_key)| {
             if task.is_none() {
                 task = fetcher.take().map(|f| AbortOnDrop(tokio::spawn(f)));
             }
-            let items_key = items_key.clone();
             async move {
                 loop {
                     if let Some(item) = buf.pop_front() {
-                        return Ok(Some((item, (rx, task, buf))));
+                        return Ok(Some((item, (rx, task, buf, items_key))));
                     }
                     let Some(resp) = rx.recv().await else {
                         return Ok(None);

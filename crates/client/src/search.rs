@@ -95,11 +95,7 @@ impl Search {
         let jql = self.jql?;
         let d = self.client.deployment().await?;
         let cloud = d.uses_adf();
-        let fields = if self.fields.is_empty() {
-            vec!["*navigable".to_owned()]
-        } else {
-            crate::issues::resolve_field_list(&self.client, &self.fields).await?
-        };
+        let fields = crate::issues::fields_or_navigable(&self.client, &self.fields).await?;
         let mut body = Map::new();
         body.insert("jql".into(), Value::String(jql));
         body.insert("fields".into(), fields.into_iter().map(Value::String).collect());
@@ -146,11 +142,7 @@ impl Search {
             return self.offset_pages_at_once(n).await;
         }
         let jql = self.jql?;
-        let fields = if self.fields.is_empty() {
-            vec!["*navigable".to_owned()]
-        } else {
-            crate::issues::resolve_field_list(&client, &self.fields).await?
-        };
+        let fields = crate::issues::fields_or_navigable(&client, &self.fields).await?;
         let mut body = Map::new();
         body.insert("jql".into(), Value::String(jql));
         body.insert("fields".into(), Value::from(vec!["id"]));
@@ -241,17 +233,10 @@ struct BulkFetch {
 
 impl BulkFetch {
     async fn issues(&self, ids: &[IssueId]) -> Result<Vec<Issue>, Error> {
-        let mut req = Req::new(Method::POST, self.path.clone()).json(&serde_json::json!({
-            "issueIdsOrKeys": ids,
-            "fields": self.fields,
-            "expand": self.expand,
-        }))?;
-        // A read: safe to repeat.
-        req.idempotent = true;
-        let resp = self.client.execute(req).await?;
-        let page = crate::page::parse_page::<Issue>(&resp.endpoint, PageStyle::Token, "issues", &resp.body)?;
+        let found =
+            crate::bulk::fetch_chunk(&self.client, &self.path, ids, &self.fields, &self.expand).await?;
         // Jira does not promise the order of a bulk fetch: put the issues back in the search's.
-        let mut by_id: HashMap<IssueId, Issue> = page.items.into_iter().map(|i| (i.id.clone(), i)).collect();
+        let mut by_id: HashMap<IssueId, Issue> = found.into_iter().map(|i| (i.id.clone(), i)).collect();
         Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
     }
 }

@@ -9,8 +9,7 @@ use axum::{Extension, Json};
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
-use crate::api::related::Related;
-use crate::api::{caller, ctx, object, render_issue_out, ApiVersion, Caller};
+use crate::api::{caller, ctx, object, render_page, ApiVersion, Caller};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonBody, Params};
 use crate::fields;
@@ -235,9 +234,7 @@ async fn run(state: &AppState, v: ApiVersion, c: MaybeCaller, req: SearchRequest
             issues.push(Value::Object(o).into());
         }
     } else {
-        let related = Related::load(conn, &page.rows, &view.fields)?;
-        for issue in &page.rows {
-            let mut o = render_issue_out(&cx, conn, &me, issue, &view, Some(&related))?;
+        for mut o in render_page(&cx, conn, &me, &page.rows, &view)? {
             if only_ids {
                 if let Out::Object(m) = &mut o {
                     m.remove("fields");
@@ -316,12 +313,7 @@ pub async fn legacy_search(
         fields
     };
     let view = crate::api::issues_view(&db.meta, &requested, &params.list("expand"), &[]);
-    let related = Related::load(conn, &page.rows, &view.fields)?;
-    let issues = page
-        .rows
-        .iter()
-        .map(|i| render_issue_out(&cx, conn, &me, i, &view, Some(&related)))
-        .collect::<ApiResult<Vec<_>>>()?;
+    let issues = render_page(&cx, conn, &me, &page.rows, &view)?;
     Ok(Json(Out::Object(BTreeMap::from([
         ("expand".to_string(), json!("schema,names").into()),
         ("startAt".to_string(), json!(start).into()),

@@ -7,8 +7,7 @@ use axum::http::StatusCode;
 use axum::{Extension, Json};
 use serde_json::{json, Value};
 
-use super::issues::{create_in, render_issue_out};
-use super::related::Related;
+use super::issues::{create_in, render_page};
 use super::{caller, ctx, in_tx, issues_view, object, ApiVersion, Caller};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::JsonBody;
@@ -160,12 +159,7 @@ pub async fn fetch(
         }
     }
     found.sort_by_key(|i| i.id);
-    // The page's links, watchers, subtasks... read together, as for a search page.
-    let related = Related::load(conn, &found, &view.fields)?;
-    let issues = found
-        .iter()
-        .map(|i| render_issue_out(&cx, conn, &me, i, &view, Some(&related)))
-        .collect::<ApiResult<Vec<_>>>()?;
+    let issues = render_page(&cx, conn, &me, &found, &view)?;
     Ok(Json(Out::Object(BTreeMap::from([
         ("issues".to_string(), Out::Array(issues)),
         ("issueErrors".to_string(), Value::Array(issue_errors).into()),

@@ -178,6 +178,21 @@ pub fn render_issue(cx: &Ctx, conn: &Connection, user: &User, i: &IssueRow, view
     render_issue_out(cx, conn, user, i, view, None).map(Out::into_value)
 }
 
+/// The issues of one page (a search, a bulk fetch), their links, watchers, subtasks... read
+/// together for the whole page.
+pub fn render_page(
+    cx: &Ctx,
+    conn: &Connection,
+    user: &User,
+    rows: &[IssueRow],
+    view: &View,
+) -> ApiResult<Vec<Out>> {
+    let related = Related::load(conn, rows, &view.fields)?;
+    rows.iter()
+        .map(|i| render_issue_out(cx, conn, user, i, view, Some(&related)))
+        .collect()
+}
+
 /// [`render_issue`], with the sub-objects it shares with other issues kept whole for writing out;
 /// `related` the rows of other tables when the issue's page read them together.
 pub fn render_issue_out(

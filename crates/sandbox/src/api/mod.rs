@@ -26,7 +26,7 @@ use crate::store::{self, IssueRow};
 use crate::{AppState, Db};
 
 pub use issue_cache::IssueCache;
-pub use issues::{comment_json, render_issue, render_issue_out};
+pub use issues::{comment_json, render_issue, render_page};
 
 /// Which REST version a request came through: v2 shows rich text as wiki markup, v3 as ADF.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
