@@ -46,10 +46,7 @@ pub async fn project(ctx: &Ctx, cmd: ProjectCommand) -> anyhow::Result<ExitCode>
         r.insert("key".into(), json!(p.key));
         r.insert("id".into(), json!(p.id));
         r.insert("name".into(), json!(p.name));
-        r.insert(
-            "type".into(),
-            p.extra.get("projectTypeKey").cloned().unwrap_or_default(),
-        );
+        r.insert("type".into(), p.extra.get("projectTypeKey").unwrap_or_default());
         records.push(r);
     }
     ctx.out.list(

@@ -33,10 +33,10 @@
 //! # Ok(()) }
 //! ```
 
-use jirakit_model::{open_enum, Extra, Issue};
+use jirakit_model::{open_enum, Issue};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use crate::client::{Client, Req};
 use crate::issues::seg;
@@ -71,7 +71,7 @@ pub struct Board {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<BoardLocation>,
     #[serde(flatten)]
-    pub extra: Extra,
+    pub extra: Map<String, Value>,
 }
 
 /// Where a board lives (a project, or a user on Data Center).
@@ -87,7 +87,7 @@ pub struct BoardLocation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     #[serde(flatten)]
-    pub extra: Extra,
+    pub extra: Map<String, Value>,
 }
 
 /// `GET /board/{id}/configuration`.
@@ -110,7 +110,7 @@ pub struct BoardConfiguration {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ranking: Option<Ranking>,
     #[serde(flatten)]
-    pub extra: Extra,
+    pub extra: Map<String, Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -121,7 +121,7 @@ pub struct ColumnConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub constraint_type: Option<String>,
     #[serde(flatten)]
-    pub extra: Extra,
+    pub extra: Map<String, Value>,
 }
 
 /// A board column and the statuses mapped to it (`{id, self}` each).
@@ -132,7 +132,7 @@ pub struct BoardColumn {
     #[serde(default)]
     pub statuses: Vec<Value>,
     #[serde(flatten)]
-    pub extra: Extra,
+    pub extra: Map<String, Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -141,7 +141,7 @@ pub struct Ranking {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rank_custom_field_id: Option<u64>,
     #[serde(flatten)]
-    pub extra: Extra,
+    pub extra: Map<String, Value>,
 }
 
 /// A sprint. Dates are Jira's ISO 8601 strings, kept as sent.
@@ -167,7 +167,7 @@ pub struct Sprint {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goal: Option<String>,
     #[serde(flatten)]
-    pub extra: Extra,
+    pub extra: Map<String, Value>,
 }
 
 /// The fields of a sprint update. `None` leaves a field out of the request: for a partial update
@@ -203,7 +203,7 @@ pub struct Epic {
     #[serde(default)]
     pub done: bool,
     #[serde(flatten)]
-    pub extra: Extra,
+    pub extra: Map<String, Value>,
 }
 
 /// One issue Jira could not rank, from a 207 answer.
@@ -219,7 +219,7 @@ pub struct RankEntry {
     #[serde(default)]
     pub errors: Vec<String>,
     #[serde(flatten)]
-    pub extra: Extra,
+    pub extra: Map<String, Value>,
 }
 
 /// `client.agile()`.

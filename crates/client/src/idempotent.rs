@@ -199,8 +199,12 @@ impl IdempotentCreate {
                 .await?;
             let issues: Vec<Issue> = crate::error::decode_value(path, "issues", v["issues"].clone())?;
             for issue in issues {
-                let proof = match issue.extra.get("properties").and_then(|p| p.get(PROPERTY)) {
-                    Some(p) => Some(p.clone()),
+                let inline = issue
+                    .extra
+                    .get("properties")
+                    .and_then(|mut p| p.get_mut(PROPERTY).map(Value::take));
+                let proof = match inline {
+                    Some(p) => Some(p),
                     // Not returned inline (older servers): ask for it.
                     None => client.issues().property(issue.id.as_str(), PROPERTY).await?,
                 };

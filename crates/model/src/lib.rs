@@ -6,12 +6,14 @@
 //! assert_eq!(body.errors["summary"], "You must specify a summary of the issue.");
 //! ```
 
+mod extra;
 mod ids;
 mod open_enum;
 #[doc(hidden)]
 pub mod open_struct;
 mod types;
 
+pub use extra::Extra;
 pub use ids::*;
 pub use types::*;
 

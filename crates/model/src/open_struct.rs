@@ -64,8 +64,8 @@ macro_rules! open_struct {
                                     $field = Some(m.next_value()?);
                                 } )*
                                 _ => {
-                                    let v: serde_json::Value = m.next_value()?;
-                                    extra.insert(key.into_owned(), v);
+                                    let v: Box<serde_json::value::RawValue> = m.next_value()?;
+                                    extra.insert_raw(key.into_owned(), v);
                                 }
                             }
                         }
