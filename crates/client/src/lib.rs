@@ -73,6 +73,7 @@ mod links;
 mod meta;
 pub mod oauth;
 pub mod page;
+mod paging_fields;
 mod raw;
 mod resources;
 pub mod retry;

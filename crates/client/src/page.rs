@@ -311,7 +311,7 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
     }
 
     /// Every item of every page. A task fetches the pages one ahead of the caller: once a body
-    /// has arrived, only where the next page starts is read from it (its items are skipped, not
+    /// has arrived, only where the next page starts is read from it (its items are not
     /// decoded), the next request goes out, and the items are decoded by the caller while Jira
     /// prepares the next page. At most three bodies are held at once (one being decoded, one
     /// waiting, one arriving), however many items flow through.
@@ -324,13 +324,10 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
             loop {
                 let body = match pager.fetch().await {
                     Ok(None) => return,
-                    Ok(Some(resp)) => {
-                        parse_page::<IgnoredAny>(&resp.endpoint, pager.style, &pager.items_key, &resp.body)
-                            .map(|page| {
-                                pager.next = page.next;
-                                resp
-                            })
-                    }
+                    Ok(Some(resp)) => next_of(pager.style, &pager.items_key, &resp).map(|next| {
+                        pager.next = next;
+                        resp
+                    }),
                     Err(e) => Err(e),
                 };
                 let failed = body.is_err();
@@ -364,6 +361,22 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
             }
         })
     }
+}
+
+/// Where the page after `resp` starts. For token pages this is read from the edges of the body
+/// when they settle it (see [`crate::paging_fields`]); otherwise the items are skipped, not
+/// decoded.
+fn next_of(
+    style: PageStyle,
+    items_key: &str,
+    resp: &crate::client::Response,
+) -> Result<Option<Cursor>, Error> {
+    if style == PageStyle::Token {
+        if let Some((is_last, token)) = crate::paging_fields::from_edges(&resp.body) {
+            return Ok(next_cursor(style, 0, 0, None, is_last, token.as_deref()));
+        }
+    }
+    parse_page::<IgnoredAny>(&resp.endpoint, style, items_key, &resp.body).map(|page| page.next)
 }
 
 /// Aborts a spawned task when dropped.
