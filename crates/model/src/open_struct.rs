@@ -65,7 +65,7 @@ macro_rules! open_struct {
                                 } )*
                                 _ => {
                                     let v: Box<serde_json::value::RawValue> = m.next_value()?;
-                                    extra.insert_raw(key.into_owned(), v);
+                                    extra.insert_raw(&key, &v);
                                 }
                             }
                         }
