@@ -17,7 +17,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_query, JsonBody, Params};
 use crate::fields::{self, change_field, change_repr};
 use crate::meta::{CustomKind, Meta, Project, User};
-use crate::render::{Ctx, Out};
+use crate::render::{Ctx, Out, Piece};
 use crate::store::{self, ChangeItem, IssueRow};
 use crate::{AppState, Mode};
 
@@ -104,15 +104,15 @@ pub fn history_json(cx: &Ctx, h: &store::History) -> Value {
 }
 
 /// One field of an issue as the API shows it; `None` for ids that never appear in `fields`.
-fn field_value(
+fn field_value<'i>(
     cx: &Ctx,
     conn: &Connection,
     user: &User,
-    i: &IssueRow,
+    i: &'i IssueRow,
     subs: &std::cell::OnceCell<Cow<'_, [IssueRow]>>,
     related: Option<&Related>,
     id: &str,
-) -> rusqlite::Result<Option<Out>> {
+) -> rusqlite::Result<Option<Piece<'i>>> {
     // Links, attachments, watchers, votes, worklogs and time tracking (issue 3).
     match id {
         "issuelinks" => {
@@ -124,7 +124,7 @@ fn field_value(
             return super::attachments::attachment_field(cx, conn, i.id, known).map(|v| Some(v.into()));
         }
         "watches" | "votes" => {
-            return super::watchers::field_value(cx, conn, user, i, id, related).map(|v| v.map(Out::from))
+            return super::watchers::field_value(cx, conn, user, i, id, related).map(|v| v.map(Piece::from))
         }
         _ => {
             if let Some(v) = super::worklogs::field_value(cx, conn, i, subs, id)? {
@@ -134,12 +134,12 @@ fn field_value(
     }
     let api = cx.api();
     Ok(Some(match id {
-        "summary" => i.get("summary").clone().into(),
-        "issuetype" => cx.issue_type_out(i.issue_type_id),
-        "project" => cx.project_out(i.project_id),
-        "status" => cx.status_out(i.status_id),
-        "created" => cx.ts(i.created).into(),
-        "updated" => cx.ts(i.updated).into(),
+        "summary" => Piece::Stored(i.get("summary")),
+        "issuetype" => cx.issue_type_out(i.issue_type_id).into(),
+        "project" => cx.project_out(i.project_id).into(),
+        "status" => cx.status_out(i.status_id).into(),
+        "created" => Piece::Ts(i.created),
+        "updated" => Piece::Ts(i.updated),
         "parent" => {
             let Some(p) = i.parent_id else {
                 return Ok(None);
@@ -148,14 +148,15 @@ fn field_value(
                 Some(known) => known.map(|p| issue_ref_out(cx, p)),
                 None => store::issue_by_id(conn, p)?.map(|p| issue_ref_out(cx, &p)),
             };
-            parent.unwrap_or(Out::null())
+            parent.unwrap_or(Out::null()).into()
         }
         "subtasks" => Out::Array(
             store::subtasks_once(conn, i.id, subs)?
                 .iter()
                 .map(|s| issue_ref_out(cx, s))
                 .collect(),
-        ),
+        )
+        .into(),
         "comment" => {
             let (total, rows) = store::comments(conn, i.id, 0, 5000, false)?;
             json!({
@@ -167,15 +168,49 @@ fn field_value(
             })
             .into()
         }
-        "security" | "lastViewed" => Out::null(),
+        "security" | "lastViewed" => Out::null().into(),
         "statusCategory" | "issuekey" | "thumbnail" => return Ok(None),
-        other => fields::value_out(cx, other, i.get(other)),
+        other => fields::value_piece(cx, other, i.get(other)),
     }))
+}
+
+/// The field ids of a view in the order an issue's `fields` shows them (sorted, as a JSON object's
+/// keys are), each once.
+pub struct FieldOrder<'v>(Vec<&'v str>);
+
+impl<'v> FieldOrder<'v> {
+    pub fn of(view: &'v View) -> FieldOrder<'v> {
+        let mut ids: Vec<&str> = view.fields.iter().map(String::as_str).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        FieldOrder(ids)
+    }
+}
+
+/// An issue's fields, in key order, written as one JSON object.
+struct FieldsJson<'a, 'i>(&'a [(&'a str, Piece<'i>)]);
+
+impl serde::Serialize for FieldsJson<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (id, piece) in self.0 {
+            m.serialize_entry(id, piece)?;
+        }
+        m.end()
+    }
 }
 
 /// The full JSON of an issue for the view asked.
 pub fn render_issue(cx: &Ctx, conn: &Connection, user: &User, i: &IssueRow, view: &View) -> ApiResult<Value> {
-    render_issue_out(cx, conn, user, i, view, None).map(Out::into_value)
+    let order = FieldOrder::of(view);
+    let shown = Shown {
+        view,
+        order: &order,
+        related: None,
+        fields_written: false,
+    };
+    render(cx, conn, user, i, &shown).map(Out::into_value)
 }
 
 /// The issues of one page (a search, a bulk fetch), their links, watchers, subtasks... read
@@ -188,30 +223,55 @@ pub fn render_page(
     view: &View,
 ) -> ApiResult<Vec<Out>> {
     let related = Related::load(conn, rows, &view.fields)?;
-    rows.iter()
-        .map(|i| render_issue_out(cx, conn, user, i, view, Some(&related)))
-        .collect()
+    let order = FieldOrder::of(view);
+    let shown = Shown {
+        view,
+        order: &order,
+        related: Some(&related),
+        fields_written: true,
+    };
+    rows.iter().map(|i| render(cx, conn, user, i, &shown)).collect()
 }
 
-/// [`render_issue`], with the sub-objects it shares with other issues kept whole for writing out;
-/// `related` the rows of other tables when the issue's page read them together.
+/// [`render_issue`], with the sub-objects it shares with other issues kept whole for writing out
+/// and its fields written as JSON.
 pub fn render_issue_out(
     cx: &Ctx,
     conn: &Connection,
     user: &User,
     i: &IssueRow,
     view: &View,
-    related: Option<&Related>,
 ) -> ApiResult<Out> {
-    let meta = cx.meta;
-    let mut fields_out = BTreeMap::new();
+    let order = FieldOrder::of(view);
+    let shown = Shown {
+        view,
+        order: &order,
+        related: None,
+        fields_written: true,
+    };
+    render(cx, conn, user, i, &shown)
+}
+
+/// How to render the issues of one request: the view, its fields in order, the rows of other
+/// tables when a page read them together, and whether `fields` is written straight as JSON (a
+/// response) or built as values (for callers that take the issue apart).
+struct Shown<'a> {
+    view: &'a View,
+    order: &'a FieldOrder<'a>,
+    related: Option<&'a Related>,
+    fields_written: bool,
+}
+
+fn render(cx: &Ctx, conn: &Connection, user: &User, i: &IssueRow, shown: &Shown) -> ApiResult<Out> {
+    let (meta, view, related) = (cx.meta, shown.view, shown.related);
     let subs = std::cell::OnceCell::new();
     if let Some(known) = related.and_then(|r| r.subtasks(i.id)) {
         let _ = subs.set(Cow::Borrowed(known));
     }
-    for id in &view.fields {
+    let mut pieces: Vec<(&str, Piece)> = Vec::with_capacity(shown.order.0.len());
+    for &id in &shown.order.0 {
         if let Some(v) = field_value(cx, conn, user, i, &subs, related, id)? {
-            fields_out.insert(id.clone(), v);
+            pieces.push((id, v));
         }
     }
     let mut o: BTreeMap<String, Out> = BTreeMap::new();
@@ -227,9 +287,9 @@ pub fn render_issue_out(
     o.insert("key".into(), json!(i.key).into());
     if view.expands("renderedFields") {
         let mut r = Map::new();
-        for id in fields_out.keys() {
+        for (id, piece) in &pieces {
             let stored = i.get(id);
-            let rendered = match id.as_str() {
+            let rendered = match *id {
                 "description" | "environment" => crate::render::html_of(stored),
                 _ if meta
                     .custom_field(id)
@@ -237,24 +297,24 @@ pub fn render_issue_out(
                 {
                     crate::render::html_of(stored)
                 }
-                "created" | "updated" | "resolutiondate" => fields_out[id].clone().into_value(),
+                "created" | "updated" | "resolutiondate" => piece.clone().into_out().into_value(),
                 _ => Value::Null,
             };
-            r.insert(id.clone(), rendered);
+            r.insert(id.to_string(), rendered);
         }
         o.insert("renderedFields".into(), Value::Object(r).into());
     }
     if view.expands("names") {
-        let names: Map<String, Value> = fields_out
-            .keys()
-            .filter_map(|id| fields::name_of(meta, id).map(|n| (id.clone(), json!(n))))
+        let names: Map<String, Value> = pieces
+            .iter()
+            .filter_map(|(id, _)| fields::name_of(meta, id).map(|n| (id.to_string(), json!(n))))
             .collect();
         o.insert("names".into(), Value::Object(names).into());
     }
     if view.expands("schema") {
-        let schema: Map<String, Value> = fields_out
-            .keys()
-            .filter_map(|id| fields::schema_of(meta, id).map(|s| (id.clone(), s)))
+        let schema: Map<String, Value> = pieces
+            .iter()
+            .filter_map(|(id, _)| fields::schema_of(meta, id).map(|s| (id.to_string(), s)))
             .collect();
         o.insert("schema".into(), Value::Object(schema).into());
     }
@@ -287,7 +347,17 @@ pub fn render_issue_out(
         }
         o.insert("properties".into(), Value::Object(props).into());
     }
-    o.insert("fields".into(), Out::Object(fields_out));
+    let fields_out = if shown.fields_written {
+        Out::written(serde_json::value::to_raw_value(&FieldsJson(&pieces))?)
+    } else {
+        Out::Object(
+            pieces
+                .into_iter()
+                .map(|(id, piece)| (id.to_string(), piece.into_out()))
+                .collect(),
+        )
+    };
+    o.insert("fields".into(), fields_out);
     Ok(Out::Object(o))
 }
 
@@ -871,7 +941,7 @@ pub async fn get(
     let issue = visible_issue(&db, &me, &cache_key.issue)?;
     let cx = ctx(&state, &db.meta, &cache_key.base, v);
     let view = View::from_params(&db.meta, &parse_query(&cache_key.query), true);
-    let mut body = serde_json::to_vec(&render_issue_out(&cx, &tx, &me, &issue, &view, None)?)?;
+    let mut body = serde_json::to_vec(&render_issue_out(&cx, &tx, &me, &issue, &view)?)?;
     // Kept in the cache: without the spare capacity (up to half) the serialiser's growth leaves.
     body.shrink_to_fit();
     let body = Bytes::from(body);
