@@ -79,13 +79,6 @@ impl Out {
     }
 }
 
-impl Out {
-    /// JSON already written, such as an issue's fields (see [`Piece`]): kept as its bytes.
-    pub fn written(raw: Box<RawValue>) -> Out {
-        Out::Shared(Shared::from_raw(raw))
-    }
-}
-
 /// One value of an issue's fields on its way out. A page of issues writes its fields straight
 /// from the stored values: what shows as stored is borrowed rather than copied, and a timestamp
 /// is written without making its text first; the rest is built as [`Out`].

@@ -20,6 +20,7 @@ use crate::meta::{CustomKind, Meta, Project, User};
 use crate::render::{Ctx, Out, Piece};
 use crate::store::{self, ChangeItem, IssueRow};
 use crate::{AppState, Mode};
+use serde::ser::SerializeMap;
 
 type MaybeCaller = Option<Extension<Caller>>;
 
@@ -188,11 +189,10 @@ impl<'v> FieldOrder<'v> {
 }
 
 /// An issue's fields, in key order, written as one JSON object.
-struct FieldsJson<'a, 'i>(&'a [(&'a str, Piece<'i>)]);
+struct FieldsJson<'a, 'r>(&'a [(&'r str, Piece<'r>)]);
 
 impl serde::Serialize for FieldsJson<'_, '_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
         let mut m = s.serialize_map(Some(self.0.len()))?;
         for (id, piece) in self.0 {
             m.serialize_entry(id, piece)?;
@@ -201,90 +201,131 @@ impl serde::Serialize for FieldsJson<'_, '_> {
     }
 }
 
+/// What every issue shows in `expand`, whatever was expanded.
+const EXPANDABLE: &str = "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations";
+
+/// An issue rendered for a response: its fields stay pieces borrowed from its row until the
+/// response is written, so that a page of issues is written in one pass into one buffer, without
+/// a tree of values built for each issue first.
+pub struct IssueJson<'r> {
+    id: i64,
+    key: &'r str,
+    api: &'r str,
+    /// The fields and `expand`; `None` when left out (a search for ids alone).
+    fields: Option<Vec<(&'r str, Piece<'r>)>>,
+    /// What the view expanded (`changelog`, `names`, `properties`...), by key.
+    expanded: BTreeMap<String, Out>,
+}
+
+impl IssueJson<'_> {
+    /// Leaves out `fields` and `expand`, as a search for ids alone shows its issues.
+    pub fn without_fields(mut self) -> Self {
+        self.fields = None;
+        self
+    }
+
+    /// The same JSON as an [`Out`] tree, for the callers that take the issue apart.
+    fn into_out(self) -> Out {
+        let mut o = self.expanded;
+        if let Some(fields) = self.fields {
+            o.insert("expand".into(), json!(EXPANDABLE).into());
+            let fields = fields
+                .into_iter()
+                .map(|(id, piece)| (id.to_string(), piece.into_out()))
+                .collect();
+            o.insert("fields".into(), Out::Object(fields));
+        }
+        o.insert("id".into(), json!(self.id.to_string()).into());
+        o.insert("key".into(), json!(self.key).into());
+        o.insert(
+            "self".into(),
+            json!(format!("{}/issue/{}", self.api, self.id)).into(),
+        );
+        Out::Object(o)
+    }
+}
+
+/// Writes the keys in the order a `BTreeMap` of the same entries would (see [`IssueJson::into_out`]):
+/// the expanded entries merged in among the ones every issue has.
+impl serde::Serialize for IssueJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        let mut expanded = self.expanded.iter().peekable();
+        for key in ["expand", "fields", "id", "key", "self"] {
+            while let Some((k, v)) = expanded.next_if(|(k, _)| k.as_str() < key) {
+                m.serialize_entry(k, v)?;
+            }
+            match (key, &self.fields) {
+                ("expand", Some(_)) => m.serialize_entry(key, EXPANDABLE)?,
+                ("fields", Some(fields)) => m.serialize_entry(key, &FieldsJson(fields))?,
+                ("id", _) => m.serialize_entry(key, &format_args!("{}", self.id))?,
+                ("key", _) => m.serialize_entry(key, self.key)?,
+                ("self", _) => m.serialize_entry(key, &format_args!("{}/issue/{}", self.api, self.id))?,
+                _ => {}
+            }
+        }
+        for (k, v) in expanded {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
 /// The full JSON of an issue for the view asked.
 pub fn render_issue(cx: &Ctx, conn: &Connection, user: &User, i: &IssueRow, view: &View) -> ApiResult<Value> {
-    let order = FieldOrder::of(view);
-    let shown = Shown {
-        view,
-        order: &order,
-        related: None,
-        fields_written: false,
-    };
-    render(cx, conn, user, i, &shown).map(Out::into_value)
+    render_issue_json(cx, conn, user, i, view).map(|issue| issue.into_out().into_value())
 }
 
 /// The issues of one page (a search, a bulk fetch), their links, watchers, subtasks... read
 /// together for the whole page.
-pub fn render_page(
-    cx: &Ctx,
+pub fn render_page<'r>(
+    cx: &'r Ctx,
     conn: &Connection,
     user: &User,
-    rows: &[IssueRow],
-    view: &View,
-) -> ApiResult<Vec<Out>> {
+    rows: &'r [IssueRow],
+    view: &'r View,
+) -> ApiResult<Vec<IssueJson<'r>>> {
     let related = Related::load(conn, rows, &view.fields)?;
     let order = FieldOrder::of(view);
-    let shown = Shown {
-        view,
-        order: &order,
-        related: Some(&related),
-        fields_written: true,
-    };
-    rows.iter().map(|i| render(cx, conn, user, i, &shown)).collect()
+    rows.iter()
+        .map(|i| render(cx, conn, user, i, view, &order, Some(&related)))
+        .collect()
 }
 
-/// [`render_issue`], with the sub-objects it shares with other issues kept whole for writing out
-/// and its fields written as JSON.
-pub fn render_issue_out(
-    cx: &Ctx,
+/// [`render_issue`], for writing out.
+pub fn render_issue_json<'r>(
+    cx: &'r Ctx,
     conn: &Connection,
     user: &User,
-    i: &IssueRow,
+    i: &'r IssueRow,
+    view: &'r View,
+) -> ApiResult<IssueJson<'r>> {
+    render(cx, conn, user, i, view, &FieldOrder::of(view), None)
+}
+
+/// An issue for the view, its fields in `order`; `related` the rows of other tables when the
+/// issue's page read them together.
+fn render<'r>(
+    cx: &'r Ctx,
+    conn: &Connection,
+    user: &User,
+    i: &'r IssueRow,
     view: &View,
-) -> ApiResult<Out> {
-    let order = FieldOrder::of(view);
-    let shown = Shown {
-        view,
-        order: &order,
-        related: None,
-        fields_written: true,
-    };
-    render(cx, conn, user, i, &shown)
-}
-
-/// How to render the issues of one request: the view, its fields in order, the rows of other
-/// tables when a page read them together, and whether `fields` is written straight as JSON (a
-/// response) or built as values (for callers that take the issue apart).
-struct Shown<'a> {
-    view: &'a View,
-    order: &'a FieldOrder<'a>,
-    related: Option<&'a Related>,
-    fields_written: bool,
-}
-
-fn render(cx: &Ctx, conn: &Connection, user: &User, i: &IssueRow, shown: &Shown) -> ApiResult<Out> {
-    let (meta, view, related) = (cx.meta, shown.view, shown.related);
+    order: &FieldOrder<'r>,
+    related: Option<&Related>,
+) -> ApiResult<IssueJson<'r>> {
+    let meta = cx.meta;
     let subs = std::cell::OnceCell::new();
     if let Some(known) = related.and_then(|r| r.subtasks(i.id)) {
         let _ = subs.set(Cow::Borrowed(known));
     }
-    let mut pieces: Vec<(&str, Piece)> = Vec::with_capacity(shown.order.0.len());
-    for &id in &shown.order.0 {
+    let mut pieces: Vec<(&str, Piece)> = Vec::with_capacity(order.0.len());
+    for &id in &order.0 {
         if let Some(v) = field_value(cx, conn, user, i, &subs, related, id)? {
             pieces.push((id, v));
         }
     }
     let mut o: BTreeMap<String, Out> = BTreeMap::new();
-    o.insert(
-        "expand".into(),
-        json!("renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations").into(),
-    );
-    o.insert("id".into(), json!(i.id.to_string()).into());
-    o.insert(
-        "self".into(),
-        json!(format!("{}/issue/{}", cx.api(), i.id)).into(),
-    );
-    o.insert("key".into(), json!(i.key).into());
     if view.expands("renderedFields") {
         let mut r = Map::new();
         for (id, piece) in &pieces {
@@ -347,18 +388,13 @@ fn render(cx: &Ctx, conn: &Connection, user: &User, i: &IssueRow, shown: &Shown)
         }
         o.insert("properties".into(), Value::Object(props).into());
     }
-    let fields_out = if shown.fields_written {
-        Out::written(serde_json::value::to_raw_value(&FieldsJson(&pieces))?)
-    } else {
-        Out::Object(
-            pieces
-                .into_iter()
-                .map(|(id, piece)| (id.to_string(), piece.into_out()))
-                .collect(),
-        )
-    };
-    o.insert("fields".into(), fields_out);
-    Ok(Out::Object(o))
+    Ok(IssueJson {
+        id: i.id,
+        key: &i.key,
+        api: cx.api(),
+        fields: Some(pieces),
+        expanded: o,
+    })
 }
 
 fn editmeta_json(cx: &Ctx, i: &IssueRow) -> ApiResult<Value> {
@@ -941,7 +977,7 @@ pub async fn get(
     let issue = visible_issue(&db, &me, &cache_key.issue)?;
     let cx = ctx(&state, &db.meta, &cache_key.base, v);
     let view = View::from_params(&db.meta, &parse_query(&cache_key.query), true);
-    let mut body = serde_json::to_vec(&render_issue_out(&cx, &tx, &me, &issue, &view)?)?;
+    let mut body = serde_json::to_vec(&render_issue_json(&cx, &tx, &me, &issue, &view)?)?;
     // Kept in the cache: without the spare capacity (up to half) the serialiser's growth leaves.
     body.shrink_to_fit();
     let body = Bytes::from(body);
@@ -960,7 +996,7 @@ pub async fn get(
 }
 
 /// A JSON body already serialised, with the content type `Json` gives.
-fn json_bytes(body: Bytes) -> Response {
+pub(crate) fn json_bytes(body: Bytes) -> Response {
     (
         [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
         body,
