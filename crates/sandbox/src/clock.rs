@@ -129,7 +129,7 @@ pub(crate) struct JiraTs(pub i64);
 impl std::fmt::Display for JiraTs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let ts = Timestamp::from_millisecond(self.0).unwrap_or(Timestamp::UNIX_EPOCH);
-        let dt = ts.to_zoned(jiff::tz::TimeZone::UTC).datetime();
+        let dt = jiff::tz::Offset::UTC.to_datetime(ts);
         write!(
             f,
             "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}+0000",
