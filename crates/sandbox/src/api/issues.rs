@@ -1396,3 +1396,77 @@ pub async fn delete_property(
         )))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn issue<'r>(stored: &'r Value, expanded: &[&str], with_fields: bool) -> IssueJson<'r> {
+        let fields = vec![
+            ("created", Piece::Ts(1_767_603_600_123)),
+            ("customfield_10016", Piece::Stored(&stored["points"])),
+            ("description", Piece::Stored(&stored["doc"])),
+            ("labels", Value::Array(vec![]).into()),
+            ("summary", Piece::Stored(&stored["summary"])),
+        ];
+        let issue = IssueJson {
+            id: 10_042,
+            key: "SHOP-42",
+            api: "http://127.0.0.1:8080/rest/api/3",
+            fields: Some(fields),
+            expanded: expanded
+                .iter()
+                .map(|k| (k.to_string(), json!({"what": k, "n": [1, 2.5]}).into()))
+                .collect(),
+        };
+        if with_fields {
+            issue
+        } else {
+            issue.without_fields()
+        }
+    }
+
+    #[test]
+    fn issues_written_straight_match_their_tree_byte_for_byte() {
+        let stored = json!({
+            "points": 3.0,
+            "doc": {"type": "doc", "version": 1, "content": [{"type": "text", "text": "a \"q\" <b>"}]},
+            "summary": "Ünïcode\nand\ttabs",
+        });
+        let expansions: [&[&str]; 4] = [
+            &[],
+            &["changelog", "editmeta"],
+            &["names", "properties", "renderedFields", "schema"],
+            &["changelog", "names", "transitions"],
+        ];
+        for expanded in expansions {
+            for with_fields in [true, false] {
+                let direct = serde_json::to_string(&issue(&stored, expanded, with_fields)).unwrap();
+                let tree = serde_json::to_string(&issue(&stored, expanded, with_fields).into_out()).unwrap();
+                assert_eq!(direct, tree);
+            }
+        }
+    }
+
+    #[test]
+    fn fields_are_written_in_the_order_of_an_object_s_keys() {
+        let view = View {
+            fields: [
+                "summary",
+                "Zeta",
+                "customfield_10016",
+                "aggregateprogress",
+                "summary",
+                "_x",
+            ]
+            .map(String::from)
+            .to_vec(),
+            expand: vec![],
+            properties: vec![],
+        };
+        // The order of the same ids as the keys of a `BTreeMap<String, _>`, such as `Map`.
+        let keys: BTreeMap<String, ()> = view.fields.iter().map(|f| (f.clone(), ())).collect();
+        let sorted: Vec<&str> = keys.keys().map(String::as_str).collect();
+        assert_eq!(FieldOrder::of(&view).0, sorted);
+    }
+}
