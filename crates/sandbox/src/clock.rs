@@ -118,18 +118,30 @@ pub fn parse_duration(text: &str) -> Option<SignedDuration> {
 
 /// Jira's timestamp format: `2026-01-05T09:00:00.000+0000` (no colon in the offset), in UTC.
 pub fn format_ts(ms: i64) -> String {
-    let ts = Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH);
-    let dt = ts.to_zoned(jiff::tz::TimeZone::UTC).datetime();
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}+0000",
-        dt.year(),
-        dt.month(),
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second(),
-        dt.subsec_nanosecond() / 1_000_000
-    )
+    JiraTs(ms).to_string()
+}
+
+/// A timestamp in milliseconds, displayed as [`format_ts`] gives it: for writing it straight into
+/// a response without making the text first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct JiraTs(pub i64);
+
+impl std::fmt::Display for JiraTs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ts = Timestamp::from_millisecond(self.0).unwrap_or(Timestamp::UNIX_EPOCH);
+        let dt = jiff::tz::Offset::UTC.to_datetime(ts);
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}+0000",
+            dt.year(),
+            dt.month(),
+            dt.day(),
+            dt.hour(),
+            dt.minute(),
+            dt.second(),
+            dt.subsec_nanosecond() / 1_000_000
+        )
+    }
 }
 
 /// Reads the date-times clients send: RFC 3339, Jira's own `+0000` form, with or without

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use crate::api::ApiVersion;
 use crate::meta::{CustomField, CustomKind, Meta, Project};
-use crate::render::{Ctx, Kind, Out};
+use crate::render::{Ctx, Kind, Out, Piece};
 
 /// A system field: id, name, schema type and item type, clause names, whether it is navigable
 /// (in `*navigable`) and orderable.
@@ -830,25 +830,30 @@ fn custom_in(
 
 /// Renders one stored field value for the API version asked.
 pub fn value_out(ctx: &Ctx, id: &str, stored: &Value) -> Out {
+    value_piece(ctx, id, stored).into_out()
+}
+
+/// [`value_out`], borrowing the stored value where it shows as it is.
+pub fn value_piece<'v>(ctx: &Ctx, id: &str, stored: &'v Value) -> Piece<'v> {
     let meta = ctx.meta;
     match id {
-        "description" | "environment" => ctx.rich_text(stored).into(),
+        "description" | "environment" => ctx.rich_text_piece(stored),
         "priority" => match stored.as_i64() {
             Some(p) => ctx.shared(Kind::Priority, p, |cx| {
                 meta.priority(p).map(|p| cx.priority(p)).unwrap_or(Value::Null)
             }),
             None => Out::null(),
-        },
-        "assignee" | "reporter" | "creator" => stored.as_str().map(|a| ctx.user_out(a)).unwrap_or(Out::null()),
+        }
+        .into(),
+        "assignee" | "reporter" | "creator" => stored.as_str().map(|a| ctx.user_out(a)).unwrap_or(Out::null()).into(),
         "resolution" => match stored.as_i64() {
             Some(r) => ctx.shared(Kind::Resolution, r, |cx| {
                 meta.resolution(r).map(|r| cx.resolution(r)).unwrap_or(Value::Null)
             }),
             None => Out::null(),
-        },
-        "resolutiondate" | "statuscategorychangedate" | "lastViewed" => {
-            stored.as_i64().map(|ms| ctx.ts(ms)).unwrap_or(Value::Null).into()
         }
+        .into(),
+        "resolutiondate" | "statuscategorychangedate" | "lastViewed" => ts_piece(stored),
         "components" => Out::Array(
             ids(stored)
                 .filter_map(|c| meta.component(c))
@@ -858,19 +863,27 @@ pub fn value_out(ctx: &Ctx, id: &str, stored: &Value) -> Out {
                     })
                 })
                 .collect(),
-        ),
+        )
+        .into(),
         "fixVersions" | "versions" => Out::Array(
             ids(stored)
                 .filter_map(|v| meta.version(v))
                 .map(|v| ctx.shared(Kind::Version, v.id, |cx| cx.version(v)))
                 .collect(),
-        ),
-        "labels" => if stored.is_null() { json!([]) } else { stored.clone() }.into(),
+        )
+        .into(),
+        "labels" if stored.is_null() => json!([]).into(),
+        "labels" => Piece::Stored(stored),
         other => match meta.custom_field(other) {
-            Some(c) => custom_out(ctx, c, stored),
-            None => stored.clone().into(),
+            Some(c) => custom_piece(ctx, c, stored),
+            None => Piece::Stored(stored),
         },
     }
+}
+
+/// A stored timestamp in milliseconds; anything else shows as null.
+fn ts_piece(stored: &Value) -> Piece<'_> {
+    stored.as_i64().map_or(Piece::Out(Out::null()), Piece::Ts)
 }
 
 fn ids(v: &Value) -> impl Iterator<Item = i64> + '_ {
@@ -886,19 +899,24 @@ fn option_json(ctx: &Ctx, id: i64) -> Out {
     })
 }
 
-fn custom_out(ctx: &Ctx, c: &CustomField, stored: &Value) -> Out {
+fn custom_piece<'v>(ctx: &Ctx, c: &CustomField, stored: &'v Value) -> Piece<'v> {
     if stored.is_null() {
-        return Out::null();
+        return Piece::Stored(stored);
     }
     match c.kind {
-        CustomKind::Paragraph => ctx.rich_text(stored).into(),
-        CustomKind::DateTime => stored.as_i64().map(|ms| ctx.ts(ms)).unwrap_or(Value::Null).into(),
+        CustomKind::Paragraph => ctx.rich_text_piece(stored),
+        CustomKind::DateTime => ts_piece(stored),
         CustomKind::Select => stored
             .as_i64()
             .map(|id| option_json(ctx, id))
-            .unwrap_or(Out::null()),
-        CustomKind::MultiSelect => Out::Array(ids(stored).map(|id| option_json(ctx, id)).collect()),
-        CustomKind::User => stored.as_str().map(|a| ctx.user_out(a)).unwrap_or(Out::null()),
+            .unwrap_or(Out::null())
+            .into(),
+        CustomKind::MultiSelect => Out::Array(ids(stored).map(|id| option_json(ctx, id)).collect()).into(),
+        CustomKind::User => stored
+            .as_str()
+            .map(|a| ctx.user_out(a))
+            .unwrap_or(Out::null())
+            .into(),
         CustomKind::MultiUser => Out::Array(
             stored
                 .as_array()
@@ -907,7 +925,8 @@ fn custom_out(ctx: &Ctx, c: &CustomField, stored: &Value) -> Out {
                 .filter_map(Value::as_str)
                 .map(|a| ctx.user_out(a))
                 .collect(),
-        ),
+        )
+        .into(),
         CustomKind::Sprint => Value::Array(
             ids(stored)
                 .filter_map(|id| ctx.meta.sprint(id))
@@ -919,7 +938,7 @@ fn custom_out(ctx: &Ctx, c: &CustomField, stored: &Value) -> Out {
                 .collect(),
         )
         .into(),
-        _ => stored.clone().into(),
+        _ => Piece::Stored(stored),
     }
 }
 

@@ -9,7 +9,7 @@ use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
 use crate::api::ApiVersion;
-use crate::clock::format_ts;
+use crate::clock::{format_ts, JiraTs};
 use crate::meta::{Component, IssueType, Meta, Priority, Project, Resolution, Status, User, Version};
 use crate::Mode;
 
@@ -75,6 +75,49 @@ impl Out {
             Out::Shared(s) => s.value().clone(),
             Out::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (k, v.into_value())).collect()),
             Out::Array(a) => Value::Array(a.into_iter().map(Out::into_value).collect()),
+        }
+    }
+}
+
+/// One value of an issue's fields on its way out. A page of issues writes its fields straight
+/// from the stored values: what shows as stored is borrowed rather than copied, and a timestamp
+/// is written without making its text first; the rest is built as [`Out`].
+#[derive(Clone)]
+pub enum Piece<'a> {
+    Stored(&'a Value),
+    Ts(i64),
+    Out(Out),
+}
+
+impl Piece<'_> {
+    /// The same JSON as an owned [`Out`], for the callers that keep it.
+    pub fn into_out(self) -> Out {
+        match self {
+            Piece::Stored(v) => Out::Plain(v.clone()),
+            Piece::Ts(ms) => Out::Plain(Value::String(format_ts(ms))),
+            Piece::Out(o) => o,
+        }
+    }
+}
+
+impl From<Out> for Piece<'_> {
+    fn from(o: Out) -> Self {
+        Piece::Out(o)
+    }
+}
+
+impl From<Value> for Piece<'_> {
+    fn from(v: Value) -> Self {
+        Piece::Out(Out::Plain(v))
+    }
+}
+
+impl Serialize for Piece<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Piece::Stored(v) => v.serialize(s),
+            Piece::Ts(ms) => s.collect_str(&JiraTs(*ms)),
+            Piece::Out(o) => o.serialize(s),
         }
     }
 }
@@ -503,6 +546,20 @@ impl Ctx<'_> {
             ApiVersion::V2 => jirakit_adf::Doc::from_json(stored.clone())
                 .map(|doc| Value::String(doc.to_wiki()))
                 .unwrap_or(Value::Null),
+        }
+    }
+
+    /// [`Ctx::rich_text`], borrowing the stored value where it shows as it is.
+    pub fn rich_text_piece<'v>(&self, stored: &'v Value) -> Piece<'v> {
+        let as_stored = match stored {
+            Value::Null => true,
+            Value::String(_) => self.v == ApiVersion::V2,
+            _ => self.v == ApiVersion::V3,
+        };
+        if as_stored {
+            Piece::Stored(stored)
+        } else {
+            self.rich_text(stored).into()
         }
     }
 

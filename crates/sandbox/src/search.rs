@@ -5,11 +5,13 @@ use std::collections::BTreeMap;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::{Extension, Json};
+use axum::response::Response;
+use axum::Extension;
 use base64::Engine;
+use serde::ser::{Serialize, SerializeMap};
 use serde_json::{json, Map, Value};
 
-use crate::api::{caller, ctx, object, render_page, ApiVersion, Caller};
+use crate::api::{caller, ctx, object, render_page, ApiVersion, Caller, IssueJson, View};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonBody, Params};
 use crate::fields;
@@ -112,7 +114,7 @@ pub async fn search_get(
     Extension(v): Extension<ApiVersion>,
     c: MaybeCaller,
     params: Params,
-) -> ApiResult<Json<Out>> {
+) -> ApiResult<Response> {
     if state.mode() == Mode::DataCenter {
         return Err(ApiError::not_found(
             "No resource at /search/jql: Jira Data Center serves /rest/api/2/search.",
@@ -137,7 +139,7 @@ pub async fn search_post(
     Extension(v): Extension<ApiVersion>,
     c: MaybeCaller,
     JsonBody(body): JsonBody,
-) -> ApiResult<Json<Out>> {
+) -> ApiResult<Response> {
     if state.mode() == Mode::DataCenter {
         return Err(ApiError::not_found(
             "No resource at /search/jql: Jira Data Center serves /rest/api/2/search.",
@@ -167,7 +169,7 @@ pub async fn search_post(
     run(&state, v, c, req).await
 }
 
-async fn run(state: &AppState, v: ApiVersion, c: MaybeCaller, req: SearchRequest) -> ApiResult<Json<Out>> {
+async fn run(state: &AppState, v: ApiVersion, c: MaybeCaller, req: SearchRequest) -> ApiResult<Response> {
     let me = caller(c)?;
     // Before anything is read: a cursor's ids are kept only at the generation they were read at.
     let generation = state.generation();
@@ -224,28 +226,7 @@ async fn run(state: &AppState, v: ApiVersion, c: MaybeCaller, req: SearchRequest
     let cx = ctx(state, &db.meta, &base, v);
     let view = crate::api::issues_view(&db.meta, &requested, &req.expand, &req.properties);
     let end = req.offset.saturating_add(page.ids.len());
-    let mut issues = Vec::with_capacity(page.ids.len());
-    if bare && page.rows.is_empty() {
-        for (id, key) in crate::store::issue_keys(conn, &page.ids)? {
-            let mut o = Map::new();
-            o.insert("id".into(), json!(id.to_string()));
-            o.insert("self".into(), json!(format!("{}/issue/{id}", cx.api())));
-            o.insert("key".into(), json!(key));
-            issues.push(Value::Object(o).into());
-        }
-    } else {
-        for mut o in render_page(&cx, conn, &me, &page.rows, &view)? {
-            if only_ids {
-                if let Out::Object(m) = &mut o {
-                    m.remove("fields");
-                    m.remove("expand");
-                }
-            }
-            issues.push(o);
-        }
-    }
     let mut out = BTreeMap::new();
-    out.insert("issues".to_string(), Out::Array(issues));
     if page.more {
         out.insert(
             "nextPageToken".into(),
@@ -261,7 +242,55 @@ async fn run(state: &AppState, v: ApiVersion, c: MaybeCaller, req: SearchRequest
             .collect();
         out.insert("names".into(), Value::Object(names).into());
     }
-    Ok(Json(Out::Object(out)))
+    if bare && page.rows.is_empty() {
+        let mut issues = Vec::with_capacity(page.ids.len());
+        for (id, key) in crate::store::issue_keys(conn, &page.ids)? {
+            let mut o = Map::new();
+            o.insert("id".into(), json!(id.to_string()));
+            o.insert("self".into(), json!(format!("{}/issue/{id}", cx.api())));
+            o.insert("key".into(), json!(key));
+            issues.push(Value::Object(o));
+        }
+        // An id, a key and a link.
+        return with_issues(&out, &issues, 128);
+    }
+    let mut issues = render_page(&cx, conn, &me, &page.rows, &view)?;
+    if only_ids {
+        issues = issues.into_iter().map(IssueJson::without_fields).collect();
+    }
+    with_issues(&out, &issues, issue_size_hint(&view))
+}
+
+/// About how many bytes an issue of `view` takes written, so that a page's buffer seldom grows.
+pub(crate) fn issue_size_hint(view: &View) -> usize {
+    512 + 128 * view.fields.len()
+}
+
+/// A response of `entries` and the page's `issues` under `"issues"`, keys in order (as the
+/// `BTreeMap` of them all would have them), written in one pass into one buffer.
+pub(crate) fn with_issues<T: Serialize>(
+    entries: &BTreeMap<String, Out>,
+    issues: &[T],
+    per_issue: usize,
+) -> ApiResult<Response> {
+    struct Body<'a, T>(&'a BTreeMap<String, Out>, &'a [T]);
+    impl<T: Serialize> Serialize for Body<'_, T> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut m = s.serialize_map(Some(self.0.len() + 1))?;
+            let mut entries = self.0.iter().peekable();
+            while let Some((k, v)) = entries.next_if(|(k, _)| k.as_str() < "issues") {
+                m.serialize_entry(k, v)?;
+            }
+            m.serialize_entry("issues", self.1)?;
+            for (k, v) in entries {
+                m.serialize_entry(k, v)?;
+            }
+            m.end()
+        }
+    }
+    let mut body = Vec::with_capacity(256 + per_issue * issues.len());
+    serde_json::to_writer(&mut body, &Body(entries, issues))?;
+    Ok(crate::api::json_bytes(body.into()))
 }
 
 /// The legacy `/search`: removed in Cloud (410), offset-paged in Data Center.
@@ -271,7 +300,7 @@ pub async fn legacy_search(
     c: MaybeCaller,
     params: Params,
     JsonBody(body): JsonBody,
-) -> ApiResult<Json<Out>> {
+) -> ApiResult<Response> {
     if state.mode() == Mode::Cloud {
         return Err(ApiError::new(StatusCode::GONE, SEARCH_GONE));
     }
@@ -314,11 +343,11 @@ pub async fn legacy_search(
     };
     let view = crate::api::issues_view(&db.meta, &requested, &params.list("expand"), &[]);
     let issues = render_page(&cx, conn, &me, &page.rows, &view)?;
-    Ok(Json(Out::Object(BTreeMap::from([
+    let entries = BTreeMap::from([
         ("expand".to_string(), json!("schema,names").into()),
         ("startAt".to_string(), json!(start).into()),
         ("maxResults".to_string(), json!(max).into()),
         ("total".to_string(), json!(total).into()),
-        ("issues".to_string(), Out::Array(issues)),
-    ]))))
+    ]);
+    with_issues(&entries, &issues, issue_size_hint(&view))
 }

@@ -27,8 +27,13 @@ const ISSUE_COLS: &str =
     "id, project_id, num, key, issue_type_id, status_id, parent_id, created, updated, fields";
 
 fn issue_from_row(r: &Row) -> rusqlite::Result<IssueRow> {
-    let text: String = r.get(9)?;
-    issue_with_fields(r, serde_json::from_str(&text).unwrap_or_default())
+    // Parsed where SQLite holds it, without copying the text out first (most of an issue's bytes).
+    let fields = match r.get_ref(9)?.as_str() {
+        Ok(text) => serde_json::from_str(text).unwrap_or_default(),
+        // Not text: the error that reading it as a `String` gives.
+        Err(_) => serde_json::from_str(&r.get::<_, String>(9)?).unwrap_or_default(),
+    };
+    issue_with_fields(r, fields)
 }
 
 /// An issue row's columns but its stored fields, with `fields` instead.

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::Response;
 use axum::{Extension, Json};
 use serde_json::{json, Value};
 
@@ -11,7 +12,6 @@ use super::issues::{create_in, render_page};
 use super::{caller, ctx, in_tx, issues_view, object, ApiVersion, Caller};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::JsonBody;
-use crate::render::Out;
 use crate::store;
 use crate::AppState;
 
@@ -116,7 +116,7 @@ pub async fn fetch(
     Extension(v): Extension<ApiVersion>,
     c: MaybeCaller,
     JsonBody(body): JsonBody,
-) -> ApiResult<Json<Out>> {
+) -> ApiResult<Response> {
     let me = caller(c)?;
     let o = object(&body)?;
     let wanted = strings(o, "issueIdsOrKeys")?;
@@ -160,8 +160,6 @@ pub async fn fetch(
     }
     found.sort_by_key(|i| i.id);
     let issues = render_page(&cx, conn, &me, &found, &view)?;
-    Ok(Json(Out::Object(BTreeMap::from([
-        ("issues".to_string(), Out::Array(issues)),
-        ("issueErrors".to_string(), Value::Array(issue_errors).into()),
-    ]))))
+    let entries = BTreeMap::from([("issueErrors".to_string(), Value::Array(issue_errors).into())]);
+    crate::search::with_issues(&entries, &issues, crate::search::issue_size_hint(&view))
 }

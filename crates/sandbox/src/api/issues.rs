@@ -17,9 +17,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_query, JsonBody, Params};
 use crate::fields::{self, change_field, change_repr};
 use crate::meta::{CustomKind, Meta, Project, User};
-use crate::render::{Ctx, Out};
+use crate::render::{Ctx, Out, Piece};
 use crate::store::{self, ChangeItem, IssueRow};
 use crate::{AppState, Mode};
+use serde::ser::SerializeMap;
 
 type MaybeCaller = Option<Extension<Caller>>;
 
@@ -104,15 +105,15 @@ pub fn history_json(cx: &Ctx, h: &store::History) -> Value {
 }
 
 /// One field of an issue as the API shows it; `None` for ids that never appear in `fields`.
-fn field_value(
+fn field_value<'i>(
     cx: &Ctx,
     conn: &Connection,
     user: &User,
-    i: &IssueRow,
+    i: &'i IssueRow,
     subs: &std::cell::OnceCell<Cow<'_, [IssueRow]>>,
     related: Option<&Related>,
     id: &str,
-) -> rusqlite::Result<Option<Out>> {
+) -> rusqlite::Result<Option<Piece<'i>>> {
     // Links, attachments, watchers, votes, worklogs and time tracking (issue 3).
     match id {
         "issuelinks" => {
@@ -124,7 +125,7 @@ fn field_value(
             return super::attachments::attachment_field(cx, conn, i.id, known).map(|v| Some(v.into()));
         }
         "watches" | "votes" => {
-            return super::watchers::field_value(cx, conn, user, i, id, related).map(|v| v.map(Out::from))
+            return super::watchers::field_value(cx, conn, user, i, id, related).map(|v| v.map(Piece::from))
         }
         _ => {
             if let Some(v) = super::worklogs::field_value(cx, conn, i, subs, id)? {
@@ -134,12 +135,12 @@ fn field_value(
     }
     let api = cx.api();
     Ok(Some(match id {
-        "summary" => i.get("summary").clone().into(),
-        "issuetype" => cx.issue_type_out(i.issue_type_id),
-        "project" => cx.project_out(i.project_id),
-        "status" => cx.status_out(i.status_id),
-        "created" => cx.ts(i.created).into(),
-        "updated" => cx.ts(i.updated).into(),
+        "summary" => Piece::Stored(i.get("summary")),
+        "issuetype" => cx.issue_type_out(i.issue_type_id).into(),
+        "project" => cx.project_out(i.project_id).into(),
+        "status" => cx.status_out(i.status_id).into(),
+        "created" => Piece::Ts(i.created),
+        "updated" => Piece::Ts(i.updated),
         "parent" => {
             let Some(p) = i.parent_id else {
                 return Ok(None);
@@ -148,14 +149,15 @@ fn field_value(
                 Some(known) => known.map(|p| issue_ref_out(cx, p)),
                 None => store::issue_by_id(conn, p)?.map(|p| issue_ref_out(cx, &p)),
             };
-            parent.unwrap_or(Out::null())
+            parent.unwrap_or(Out::null()).into()
         }
         "subtasks" => Out::Array(
             store::subtasks_once(conn, i.id, subs)?
                 .iter()
                 .map(|s| issue_ref_out(cx, s))
                 .collect(),
-        ),
+        )
+        .into(),
         "comment" => {
             let (total, rows) = store::comments(conn, i.id, 0, 5000, false)?;
             json!({
@@ -167,69 +169,168 @@ fn field_value(
             })
             .into()
         }
-        "security" | "lastViewed" => Out::null(),
+        "security" | "lastViewed" => Out::null().into(),
         "statusCategory" | "issuekey" | "thumbnail" => return Ok(None),
-        other => fields::value_out(cx, other, i.get(other)),
+        other => fields::value_piece(cx, other, i.get(other)),
     }))
+}
+
+/// The field ids of a view in the order an issue's `fields` shows them (sorted, as a JSON object's
+/// keys are), each once.
+pub struct FieldOrder<'v>(Vec<&'v str>);
+
+impl<'v> FieldOrder<'v> {
+    pub fn of(view: &'v View) -> FieldOrder<'v> {
+        let mut ids: Vec<&str> = view.fields.iter().map(String::as_str).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        FieldOrder(ids)
+    }
+}
+
+/// An issue's fields, in key order, written as one JSON object.
+struct FieldsJson<'a, 'r>(&'a [(&'r str, Piece<'r>)]);
+
+impl serde::Serialize for FieldsJson<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (id, piece) in self.0 {
+            m.serialize_entry(id, piece)?;
+        }
+        m.end()
+    }
+}
+
+/// What every issue shows in `expand`, whatever was expanded.
+const EXPANDABLE: &str = "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations";
+
+/// An issue rendered for a response: its fields stay pieces borrowed from its row until the
+/// response is written, so that a page of issues is written in one pass into one buffer, without
+/// a tree of values built for each issue first.
+pub struct IssueJson<'r> {
+    id: i64,
+    key: &'r str,
+    api: &'r str,
+    /// The fields and `expand`; `None` when left out (a search for ids alone).
+    fields: Option<Vec<(&'r str, Piece<'r>)>>,
+    /// What the view expanded (`changelog`, `names`, `properties`...), by key.
+    expanded: BTreeMap<String, Out>,
+}
+
+impl IssueJson<'_> {
+    /// Leaves out `fields` and `expand`, as a search for ids alone shows its issues.
+    pub fn without_fields(mut self) -> Self {
+        self.fields = None;
+        self
+    }
+
+    /// The same JSON as an [`Out`] tree, for the callers that take the issue apart.
+    fn into_out(self) -> Out {
+        let mut o = self.expanded;
+        if let Some(fields) = self.fields {
+            o.insert("expand".into(), json!(EXPANDABLE).into());
+            let fields = fields
+                .into_iter()
+                .map(|(id, piece)| (id.to_string(), piece.into_out()))
+                .collect();
+            o.insert("fields".into(), Out::Object(fields));
+        }
+        o.insert("id".into(), json!(self.id.to_string()).into());
+        o.insert("key".into(), json!(self.key).into());
+        o.insert(
+            "self".into(),
+            json!(format!("{}/issue/{}", self.api, self.id)).into(),
+        );
+        Out::Object(o)
+    }
+}
+
+/// Writes the keys in the order a `BTreeMap` of the same entries would (see [`IssueJson::into_out`]):
+/// the expanded entries merged in among the ones every issue has.
+impl serde::Serialize for IssueJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        let mut expanded = self.expanded.iter().peekable();
+        for key in ["expand", "fields", "id", "key", "self"] {
+            while let Some((k, v)) = expanded.next_if(|(k, _)| k.as_str() < key) {
+                m.serialize_entry(k, v)?;
+            }
+            match (key, &self.fields) {
+                ("expand", Some(_)) => m.serialize_entry(key, EXPANDABLE)?,
+                ("fields", Some(fields)) => m.serialize_entry(key, &FieldsJson(fields))?,
+                ("id", _) => m.serialize_entry(key, &format_args!("{}", self.id))?,
+                ("key", _) => m.serialize_entry(key, self.key)?,
+                ("self", _) => m.serialize_entry(key, &format_args!("{}/issue/{}", self.api, self.id))?,
+                _ => {}
+            }
+        }
+        for (k, v) in expanded {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
 }
 
 /// The full JSON of an issue for the view asked.
 pub fn render_issue(cx: &Ctx, conn: &Connection, user: &User, i: &IssueRow, view: &View) -> ApiResult<Value> {
-    render_issue_out(cx, conn, user, i, view, None).map(Out::into_value)
+    render_issue_json(cx, conn, user, i, view).map(|issue| issue.into_out().into_value())
 }
 
 /// The issues of one page (a search, a bulk fetch), their links, watchers, subtasks... read
 /// together for the whole page.
-pub fn render_page(
-    cx: &Ctx,
+pub fn render_page<'r>(
+    cx: &'r Ctx,
     conn: &Connection,
     user: &User,
-    rows: &[IssueRow],
-    view: &View,
-) -> ApiResult<Vec<Out>> {
+    rows: &'r [IssueRow],
+    view: &'r View,
+) -> ApiResult<Vec<IssueJson<'r>>> {
     let related = Related::load(conn, rows, &view.fields)?;
+    let order = FieldOrder::of(view);
     rows.iter()
-        .map(|i| render_issue_out(cx, conn, user, i, view, Some(&related)))
+        .map(|i| render(cx, conn, user, i, view, &order, Some(&related)))
         .collect()
 }
 
-/// [`render_issue`], with the sub-objects it shares with other issues kept whole for writing out;
-/// `related` the rows of other tables when the issue's page read them together.
-pub fn render_issue_out(
-    cx: &Ctx,
+/// [`render_issue`], for writing out.
+pub fn render_issue_json<'r>(
+    cx: &'r Ctx,
     conn: &Connection,
     user: &User,
-    i: &IssueRow,
+    i: &'r IssueRow,
+    view: &'r View,
+) -> ApiResult<IssueJson<'r>> {
+    render(cx, conn, user, i, view, &FieldOrder::of(view), None)
+}
+
+/// An issue for the view, its fields in `order`; `related` the rows of other tables when the
+/// issue's page read them together.
+fn render<'r>(
+    cx: &'r Ctx,
+    conn: &Connection,
+    user: &User,
+    i: &'r IssueRow,
     view: &View,
+    order: &FieldOrder<'r>,
     related: Option<&Related>,
-) -> ApiResult<Out> {
+) -> ApiResult<IssueJson<'r>> {
     let meta = cx.meta;
-    let mut fields_out = BTreeMap::new();
     let subs = std::cell::OnceCell::new();
     if let Some(known) = related.and_then(|r| r.subtasks(i.id)) {
         let _ = subs.set(Cow::Borrowed(known));
     }
-    for id in &view.fields {
+    let mut pieces: Vec<(&str, Piece)> = Vec::with_capacity(order.0.len());
+    for &id in &order.0 {
         if let Some(v) = field_value(cx, conn, user, i, &subs, related, id)? {
-            fields_out.insert(id.clone(), v);
+            pieces.push((id, v));
         }
     }
     let mut o: BTreeMap<String, Out> = BTreeMap::new();
-    o.insert(
-        "expand".into(),
-        json!("renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations").into(),
-    );
-    o.insert("id".into(), json!(i.id.to_string()).into());
-    o.insert(
-        "self".into(),
-        json!(format!("{}/issue/{}", cx.api(), i.id)).into(),
-    );
-    o.insert("key".into(), json!(i.key).into());
     if view.expands("renderedFields") {
         let mut r = Map::new();
-        for id in fields_out.keys() {
+        for (id, piece) in &pieces {
             let stored = i.get(id);
-            let rendered = match id.as_str() {
+            let rendered = match *id {
                 "description" | "environment" => crate::render::html_of(stored),
                 _ if meta
                     .custom_field(id)
@@ -237,24 +338,24 @@ pub fn render_issue_out(
                 {
                     crate::render::html_of(stored)
                 }
-                "created" | "updated" | "resolutiondate" => fields_out[id].clone().into_value(),
+                "created" | "updated" | "resolutiondate" => piece.clone().into_out().into_value(),
                 _ => Value::Null,
             };
-            r.insert(id.clone(), rendered);
+            r.insert(id.to_string(), rendered);
         }
         o.insert("renderedFields".into(), Value::Object(r).into());
     }
     if view.expands("names") {
-        let names: Map<String, Value> = fields_out
-            .keys()
-            .filter_map(|id| fields::name_of(meta, id).map(|n| (id.clone(), json!(n))))
+        let names: Map<String, Value> = pieces
+            .iter()
+            .filter_map(|(id, _)| fields::name_of(meta, id).map(|n| (id.to_string(), json!(n))))
             .collect();
         o.insert("names".into(), Value::Object(names).into());
     }
     if view.expands("schema") {
-        let schema: Map<String, Value> = fields_out
-            .keys()
-            .filter_map(|id| fields::schema_of(meta, id).map(|s| (id.clone(), s)))
+        let schema: Map<String, Value> = pieces
+            .iter()
+            .filter_map(|(id, _)| fields::schema_of(meta, id).map(|s| (id.to_string(), s)))
             .collect();
         o.insert("schema".into(), Value::Object(schema).into());
     }
@@ -287,8 +388,13 @@ pub fn render_issue_out(
         }
         o.insert("properties".into(), Value::Object(props).into());
     }
-    o.insert("fields".into(), Out::Object(fields_out));
-    Ok(Out::Object(o))
+    Ok(IssueJson {
+        id: i.id,
+        key: &i.key,
+        api: cx.api(),
+        fields: Some(pieces),
+        expanded: o,
+    })
 }
 
 fn editmeta_json(cx: &Ctx, i: &IssueRow) -> ApiResult<Value> {
@@ -871,7 +977,7 @@ pub async fn get(
     let issue = visible_issue(&db, &me, &cache_key.issue)?;
     let cx = ctx(&state, &db.meta, &cache_key.base, v);
     let view = View::from_params(&db.meta, &parse_query(&cache_key.query), true);
-    let mut body = serde_json::to_vec(&render_issue_out(&cx, &tx, &me, &issue, &view, None)?)?;
+    let mut body = serde_json::to_vec(&render_issue_json(&cx, &tx, &me, &issue, &view)?)?;
     // Kept in the cache: without the spare capacity (up to half) the serialiser's growth leaves.
     body.shrink_to_fit();
     let body = Bytes::from(body);
@@ -890,7 +996,7 @@ pub async fn get(
 }
 
 /// A JSON body already serialised, with the content type `Json` gives.
-fn json_bytes(body: Bytes) -> Response {
+pub(crate) fn json_bytes(body: Bytes) -> Response {
     (
         [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
         body,
@@ -1288,5 +1394,79 @@ pub async fn delete_property(
         Err(ApiError::not_found(format!(
             "The property with key '{prop}' does not exist."
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn issue<'r>(stored: &'r Value, expanded: &[&str], with_fields: bool) -> IssueJson<'r> {
+        let fields = vec![
+            ("created", Piece::Ts(1_767_603_600_123)),
+            ("customfield_10016", Piece::Stored(&stored["points"])),
+            ("description", Piece::Stored(&stored["doc"])),
+            ("labels", Value::Array(vec![]).into()),
+            ("summary", Piece::Stored(&stored["summary"])),
+        ];
+        let issue = IssueJson {
+            id: 10_042,
+            key: "SHOP-42",
+            api: "http://127.0.0.1:8080/rest/api/3",
+            fields: Some(fields),
+            expanded: expanded
+                .iter()
+                .map(|k| (k.to_string(), json!({"what": k, "n": [1, 2.5]}).into()))
+                .collect(),
+        };
+        if with_fields {
+            issue
+        } else {
+            issue.without_fields()
+        }
+    }
+
+    #[test]
+    fn issues_written_straight_match_their_tree_byte_for_byte() {
+        let stored = json!({
+            "points": 3.0,
+            "doc": {"type": "doc", "version": 1, "content": [{"type": "text", "text": "a \"q\" <b>"}]},
+            "summary": "Ünïcode\nand\ttabs",
+        });
+        let expansions: [&[&str]; 4] = [
+            &[],
+            &["changelog", "editmeta"],
+            &["names", "properties", "renderedFields", "schema"],
+            &["changelog", "names", "transitions"],
+        ];
+        for expanded in expansions {
+            for with_fields in [true, false] {
+                let direct = serde_json::to_string(&issue(&stored, expanded, with_fields)).unwrap();
+                let tree = serde_json::to_string(&issue(&stored, expanded, with_fields).into_out()).unwrap();
+                assert_eq!(direct, tree);
+            }
+        }
+    }
+
+    #[test]
+    fn fields_are_written_in_the_order_of_an_object_s_keys() {
+        let view = View {
+            fields: [
+                "summary",
+                "Zeta",
+                "customfield_10016",
+                "aggregateprogress",
+                "summary",
+                "_x",
+            ]
+            .map(String::from)
+            .to_vec(),
+            expand: vec![],
+            properties: vec![],
+        };
+        // The order of the same ids as the keys of a `BTreeMap<String, _>`, such as `Map`.
+        let keys: BTreeMap<String, ()> = view.fields.iter().map(|f| (f.clone(), ())).collect();
+        let sorted: Vec<&str> = keys.keys().map(String::as_str).collect();
+        assert_eq!(FieldOrder::of(&view).0, sorted);
     }
 }

@@ -26,7 +26,8 @@ use crate::store::{self, IssueRow};
 use crate::{AppState, Db};
 
 pub use issue_cache::IssueCache;
-pub use issues::{comment_json, render_issue, render_page};
+pub(crate) use issues::json_bytes;
+pub use issues::{comment_json, render_issue, render_page, IssueJson, View};
 
 /// Which REST version a request came through: v2 shows rich text as wiki markup, v3 as ADF.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
