@@ -126,10 +126,43 @@ pub fn format_ts(ms: i64) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct JiraTs(pub i64);
 
+impl JiraTs {
+    /// The text as bytes, made digit by digit rather than through `fmt` (a page of issues shows
+    /// a few hundred): `None` for years before 0, which only [`Display`](std::fmt::Display) writes.
+    pub(crate) fn ascii(self) -> Option<[u8; 28]> {
+        let dt = self.datetime();
+        let year = u32::try_from(dt.year()).ok().filter(|y| *y <= 9999)?;
+        let mut out = *b"0000-00-00T00:00:00.000+0000";
+        let fields = [
+            (0, 4, year),
+            (5, 2, dt.month().unsigned_abs().into()),
+            (8, 2, dt.day().unsigned_abs().into()),
+            (11, 2, dt.hour().unsigned_abs().into()),
+            (14, 2, dt.minute().unsigned_abs().into()),
+            (17, 2, dt.second().unsigned_abs().into()),
+            (20, 3, dt.subsec_nanosecond().unsigned_abs() / 1_000_000),
+        ];
+        for (at, width, mut n) in fields {
+            for digit in out[at..at + width].iter_mut().rev() {
+                *digit = b'0' + (n % 10) as u8;
+                n /= 10;
+            }
+        }
+        Some(out)
+    }
+
+    fn datetime(self) -> jiff::civil::DateTime {
+        let ts = Timestamp::from_millisecond(self.0).unwrap_or(Timestamp::UNIX_EPOCH);
+        jiff::tz::Offset::UTC.to_datetime(ts)
+    }
+}
+
 impl std::fmt::Display for JiraTs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let ts = Timestamp::from_millisecond(self.0).unwrap_or(Timestamp::UNIX_EPOCH);
-        let dt = jiff::tz::Offset::UTC.to_datetime(ts);
+        if let Some(text) = self.ascii() {
+            return f.write_str(std::str::from_utf8(&text).map_err(|_| std::fmt::Error)?);
+        }
+        let dt = self.datetime();
         write!(
             f,
             "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}+0000",
@@ -220,5 +253,44 @@ mod tests {
         assert_eq!(c.now_ms(), 1_767_603_600_000);
         c.advance(SignedDuration::from_secs(60)).unwrap();
         assert_eq!(c.now_ms(), 1_767_603_660_000);
+    }
+
+    #[test]
+    fn timestamps_made_digit_by_digit_match_the_formatted_text() {
+        let formatted = |ms: i64| {
+            let dt = JiraTs(ms).datetime();
+            format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}+0000",
+                dt.year(),
+                dt.month(),
+                dt.day(),
+                dt.hour(),
+                dt.minute(),
+                dt.second(),
+                dt.subsec_nanosecond() / 1_000_000
+            )
+        };
+        let year_one = -62_135_596_800_000;
+        // Year 0 is a leap year; a millisecond before it is in year -1, which only `fmt` writes.
+        let before_year_zero = year_one - 366 * 86_400_000 - 1;
+        for ms in [
+            0,
+            1,
+            -1,
+            999,
+            1_767_603_600_123,
+            year_one,
+            year_one - 1,
+            before_year_zero,
+            253_402_300_799_999,
+            i64::MIN,
+            i64::MAX,
+        ] {
+            assert_eq!(JiraTs(ms).to_string(), formatted(ms), "{ms}");
+            if let Some(text) = JiraTs(ms).ascii() {
+                assert_eq!(std::str::from_utf8(&text).unwrap(), formatted(ms));
+            }
+        }
+        assert!(JiraTs(before_year_zero).ascii().is_none());
     }
 }

@@ -4,7 +4,7 @@ use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
-use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde::ser::{Error as _, Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
@@ -116,7 +116,10 @@ impl Serialize for Piece<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             Piece::Stored(v) => v.serialize(s),
-            Piece::Ts(ms) => s.collect_str(&JiraTs(*ms)),
+            Piece::Ts(ms) => match JiraTs(*ms).ascii() {
+                Some(text) => s.serialize_str(std::str::from_utf8(&text).map_err(S::Error::custom)?),
+                None => s.collect_str(&JiraTs(*ms)),
+            },
             Piece::Out(o) => o.serialize(s),
         }
     }
@@ -244,13 +247,16 @@ struct AvatarUrls<'a> {
 
 impl Serialize for AvatarUrls<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use std::fmt::Write;
         let (base, kind, id) = (self.cx.base, self.kind, self.id);
+        // Each URL made whole and written as one string: cheaper than through `format_args!`,
+        // whose pieces are written (and escaped) one by one.
+        let mut url = String::with_capacity(base.len() + kind.len() + id.len() + 40);
         let mut m = s.serialize_map(Some(4))?;
         for (key, size) in [("16x16", 16), ("24x24", 24), ("32x32", 32), ("48x48", 48)] {
-            m.serialize_entry(
-                key,
-                &format_args!("{base}/secure/{kind}avatar?size={size}&avatarId={id}"),
-            )?;
+            url.clear();
+            write!(url, "{base}/secure/{kind}avatar?size={size}&avatarId={id}").map_err(S::Error::custom)?;
+            m.serialize_entry(key, url.as_str())?;
         }
         m.end()
     }

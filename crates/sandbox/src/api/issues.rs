@@ -114,7 +114,7 @@ fn field_value<'i>(
     related: Option<&Related>,
     id: &str,
 ) -> rusqlite::Result<Option<Piece<'i>>> {
-    // Links, attachments, watchers, votes, worklogs and time tracking (issue 3).
+    // Links, attachments, watchers and votes (issue 3).
     match id {
         "issuelinks" => {
             let known = related.and_then(|r| r.links(i.id));
@@ -127,11 +127,7 @@ fn field_value<'i>(
         "watches" | "votes" => {
             return super::watchers::field_value(cx, conn, user, i, id, related).map(|v| v.map(Piece::from))
         }
-        _ => {
-            if let Some(v) = super::worklogs::field_value(cx, conn, i, subs, id)? {
-                return Ok(Some(v.into()));
-            }
-        }
+        _ => {}
     }
     let api = cx.api();
     Ok(Some(match id {
@@ -171,7 +167,11 @@ fn field_value<'i>(
         }
         "security" | "lastViewed" => Out::null().into(),
         "statusCategory" | "issuekey" | "thumbnail" => return Ok(None),
-        other => fields::value_piece(cx, other, i.get(other)),
+        // Time tracking and worklogs (issue 3), asked only about the ids left.
+        other => match super::worklogs::field_value(cx, conn, i, subs, other)? {
+            Some(v) => v.into(),
+            None => fields::value_piece(cx, other, i.get(other)),
+        },
     }))
 }
 

@@ -141,11 +141,11 @@ pub fn field_value(
         return Ok(None);
     }
     let f = &i.fields;
-    let (orig, rem, spent) = (
-        secs(f, "timeoriginalestimate"),
-        secs(f, "timeestimate"),
-        secs(f, "timespent"),
-    );
+    // Read when a field shows them: each is a lookup among the issue's stored fields, and a page
+    // asks for nine time fields of every issue.
+    let orig = || secs(f, "timeoriginalestimate");
+    let rem = || secs(f, "timeestimate");
+    let spent = || secs(f, "timespent");
     let aggregate = |id: &str| -> rusqlite::Result<Value> {
         let mut sum = secs(f, id);
         for s in store::subtasks_once(conn, i.id, subs)? {
@@ -165,32 +165,32 @@ pub fn field_value(
         }
     };
     Ok(Some(match id {
-        "timeoriginalestimate" => json!(orig),
-        "timeestimate" => json!(rem),
-        "timespent" => json!(spent),
+        "timeoriginalestimate" => json!(orig()),
+        "timeestimate" => json!(rem()),
+        "timespent" => json!(spent()),
         "aggregatetimeoriginalestimate" | "aggregatetimeestimate" | "aggregatetimespent" => {
             aggregate(id.trim_start_matches("aggregate"))?
         }
-        "progress" => progress(spent, rem),
+        "progress" => progress(spent(), rem()),
         "aggregateprogress" => progress(
             aggregate("timespent")?.as_i64(),
             aggregate("timeestimate")?.as_i64(),
         ),
-        "workratio" => match orig {
-            Some(o) if o > 0 => json!(spent.unwrap_or(0) * 100 / o),
+        "workratio" => match orig() {
+            Some(o) if o > 0 => json!(spent().unwrap_or(0) * 100 / o),
             _ => json!(-1),
         },
         "timetracking" => {
             let mut o = Map::new();
-            if let Some(n) = orig {
+            if let Some(n) = orig() {
                 o.insert("originalEstimate".into(), json!(format_duration(n)));
                 o.insert("originalEstimateSeconds".into(), json!(n));
             }
-            if let Some(n) = rem {
+            if let Some(n) = rem() {
                 o.insert("remainingEstimate".into(), json!(format_duration(n)));
                 o.insert("remainingEstimateSeconds".into(), json!(n));
             }
-            if let Some(n) = spent {
+            if let Some(n) = spent() {
                 o.insert("timeSpent".into(), json!(format_duration(n)));
                 o.insert("timeSpentSeconds".into(), json!(n));
             }
