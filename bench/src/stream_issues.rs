@@ -2,12 +2,13 @@
 //! one run: a bare HTTP loop that does not parse JSON (the floor), jirakit (one page ahead, and
 //! with four requests in flight), the Python `jira` package and jira.js. Each runs in its own
 //! process; its time and peak resident memory (VmHWM, polled from /proc) are reported, and the
-//! item count is checked against N.
+//! item count is checked against N. The contenders take turns for `--rounds` rounds (the Python
+//! package runs once: it is ten times slower); each one's best and median time are reported.
 //!
 //! ```sh
 //! cargo build --release -p jirakit-cli -p jirakit-bench
 //! target/release/stream-issues [--jk target/release/jk] [--issues 100000] [--page 100] \
-//!     [--peers ~/.cache/jirakit-conformance]
+//!     [--peers ~/.cache/jirakit-conformance] [--rounds 3]
 //! ```
 
 use std::path::PathBuf;
@@ -33,6 +34,7 @@ struct Args {
     issues: u64,
     page: u32,
     peers: PathBuf,
+    rounds: u32,
 }
 
 fn args() -> anyhow::Result<Args> {
@@ -42,6 +44,7 @@ fn args() -> anyhow::Result<Args> {
         issues: 100_000,
         page: 100,
         peers: PathBuf::from(home).join(".cache/jirakit-conformance"),
+        rounds: 3,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -51,7 +54,10 @@ fn args() -> anyhow::Result<Args> {
             "--issues" => a.issues = value.parse()?,
             "--page" => a.page = value.parse()?,
             "--peers" => a.peers = value.into(),
-            other => bail!("unknown flag {other}: use --jk PATH, --issues N, --page N, --peers DIR"),
+            "--rounds" => a.rounds = value.parse::<u32>()?.max(1),
+            other => {
+                bail!("unknown flag {other}: use --jk PATH, --issues N, --page N, --peers DIR, --rounds N")
+            }
         }
     }
     Ok(a)
@@ -105,6 +111,9 @@ fn vm_hwm_kb(pid: u32) -> Option<u64> {
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|n| n.parse().ok())
 }
+
+/// A contender's name, how to start a run of it, and how many rounds it runs.
+type Contender<'a> = (&'a str, Box<dyn Fn() -> Command + 'a>, u32);
 
 /// Runs one contender to completion: (seconds, peak RSS in MB, items it reported).
 fn measure(mut cmd: Command) -> anyhow::Result<(f64, f64, u64)> {
@@ -294,48 +303,112 @@ fn main() -> anyhow::Result<()> {
     })?;
     let me = std::env::current_exe()?;
     let page = a.page.to_string();
-    let worker = |name: &str| {
-        let mut c = Command::new(&me);
-        c.args(["--worker", name, &site.url, &site.email, &site.token, &page]);
+    let worker = |name: &'static str| {
+        let (me, site, page) = (me.clone(), &site, page.clone());
+        move || {
+            let mut c = Command::new(&me);
+            c.args(["--worker", name, &site.url, &site.email, &site.token, &page]);
+            c
+        }
+    };
+    let py = || {
+        let mut c = Command::new(a.peers.join("venv/bin/python"));
+        c.args(["-c", PYTHON, &site.url, &site.email, &site.token, &page, JQL]);
         c
     };
-    let mut py = Command::new(a.peers.join("venv/bin/python"));
-    py.args(["-c", PYTHON, &site.url, &site.email, &site.token, &page, JQL]);
-    let mut node = Command::new("node");
-    node.current_dir(a.peers.join("node")).args([
-        "-e",
-        NODE,
-        &site.url,
-        &site.email,
-        &site.token,
-        &page,
-        JQL,
-    ]);
-    let runs = [
-        ("bare HTTP loop, no parsing (floor)", worker("floor")),
-        ("jirakit (default: one page ahead)", worker("jirakit")),
-        ("jirakit, `.concurrency(4)`", worker("jirakit-concurrent")),
-        ("Python jira 3.10.5", py),
-        ("jira.js 5.x (Node)", node),
+    let node = || {
+        let mut c = Command::new("node");
+        c.current_dir(a.peers.join("node")).args([
+            "-e",
+            NODE,
+            &site.url,
+            &site.email,
+            &site.token,
+            &page,
+            JQL,
+        ]);
+        c
+    };
+    // The Python package takes ten times as long as the others: one run of it says enough.
+    let contenders: Vec<Contender> = vec![
+        (
+            "bare HTTP loop, no parsing (floor)",
+            Box::new(worker("floor")),
+            a.rounds,
+        ),
+        (
+            "jirakit (default: one page ahead)",
+            Box::new(worker("jirakit")),
+            a.rounds,
+        ),
+        (
+            "jirakit, `.concurrency(4)`",
+            Box::new(worker("jirakit-concurrent")),
+            a.rounds,
+        ),
+        ("Python jira 3.10.5", Box::new(py), 1),
+        ("jira.js 5.x (Node)", Box::new(node), a.rounds),
     ];
-    println!("| client | seconds | issues/s | peak RSS MB | issues seen |");
-    println!("|---|---|---|---|---|");
+    // Rounds take turns, so that a machine that slows down or speeds up meanwhile weighs on every
+    // contender alike.
+    let mut results: Vec<Vec<(f64, f64)>> = vec![Vec::new(); contenders.len()];
     let mut failed = false;
-    for (name, cmd) in runs {
-        match measure(cmd) {
-            Ok((secs, mb, n)) => {
-                println!(
-                    "| {name} | {secs:.2} | {:.0} | {mb:.1} | {n}{} |",
-                    n as f64 / secs,
-                    if n == a.issues { "" } else { " (wrong count)" }
-                );
-                failed |= n != a.issues;
+    for round in 0..a.rounds {
+        for (i, (name, cmd, rounds)) in contenders.iter().enumerate() {
+            if round >= *rounds {
+                continue;
             }
-            Err(e) => {
-                println!("| {name} | failed: {e} | | | |");
-                failed = true;
+            match measure(cmd()) {
+                Ok((secs, mb, n)) => {
+                    eprintln!("round {}: {name}: {secs:.2} s, {mb:.1} MB, {n} issues", round + 1);
+                    if n != a.issues {
+                        eprintln!("{name} saw {n} issues, not {}", a.issues);
+                        failed = true;
+                    }
+                    results[i].push((secs, mb));
+                }
+                Err(e) => {
+                    eprintln!("{name} failed: {e}");
+                    failed = true;
+                }
             }
         }
+    }
+    println!("| client | best s | median s | runs (s) | issues/s (best) | peak RSS MB |");
+    println!("|---|---|---|---|---|---|");
+    let mut best = vec![f64::NAN; contenders.len()];
+    let mut median = vec![f64::NAN; contenders.len()];
+    for (i, (name, _, _)) in contenders.iter().enumerate() {
+        let mut secs: Vec<f64> = results[i].iter().map(|r| r.0).collect();
+        if secs.is_empty() {
+            println!("| {name} | failed | | | | |");
+            continue;
+        }
+        let runs = secs
+            .iter()
+            .map(|s| format!("{s:.2}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        secs.sort_by(f64::total_cmp);
+        best[i] = secs[0];
+        median[i] = secs[secs.len() / 2];
+        let peak = results[i].iter().map(|r| r.1).fold(0.0, f64::max);
+        println!(
+            "| {name} | {:.2} | {:.2} | {runs} | {:.0} | {peak:.1} |",
+            best[i],
+            median[i],
+            a.issues as f64 / best[i]
+        );
+    }
+    // Against the fastest peer (Python and jira.js are contenders 3 and 4).
+    let peer = |v: &[f64]| v[3].min(v[4]);
+    for (i, name) in [(1, "jirakit"), (2, "jirakit `.concurrency(4)`")] {
+        println!(
+            "\n{name} against the fastest peer: {:.2}x (best against best), {:.2}x (median against median); against the floor: {:.2}x the floor's time (best)",
+            peer(&best) / best[i],
+            peer(&median) / median[i],
+            best[i] / best[0]
+        );
     }
     let _ = sb.kill();
     let _ = sb.wait();
