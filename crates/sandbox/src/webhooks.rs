@@ -442,11 +442,13 @@ async fn deliver_round(state: &AppState, http: &reqwest::Client) -> ApiResult<()
     Ok(())
 }
 
-/// Wakes the delivery task after a write that may have enqueued events.
+/// Wakes the delivery task after a request that wrote something, and so may have enqueued events.
+/// A request that only read (a GET, or a POST search) leaves the write generation where it was
+/// and wakes nothing: the task's own pause still finds retries that fall due.
 pub async fn nudge(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let write = req.method() != axum::http::Method::GET;
+    let before = state.generation();
     let r = next.run(req).await;
-    if write {
+    if state.generation() != before {
         state.0.webhooks.wake.notify_one();
     }
     r
