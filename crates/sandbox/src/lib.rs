@@ -24,6 +24,7 @@ mod extract;
 mod faults;
 mod fields;
 mod fts;
+mod generation;
 mod jql_api;
 mod jql_eval;
 mod jql_sql;
@@ -181,6 +182,8 @@ pub(crate) struct Inner {
     pub webhooks: webhooks::Webhooks,
     pub files: api::attachments::Files,
     pub issue_cache: api::IssueCache,
+    pub ref_cache: api::related::RefCache,
+    pub user_cache: render::UserCache,
     pub search_cursors: search_cursor::Cursors,
     /// Last, so that the connections above close before a temporary database is removed.
     _location: db::Location,
@@ -242,6 +245,8 @@ impl AppState {
             limits: limits::Limits::default(),
             webhooks: webhooks::Webhooks::default(),
             issue_cache: api::IssueCache::default(),
+            ref_cache: api::related::RefCache::default(),
+            user_cache: render::UserCache::default(),
             search_cursors: search_cursor::Cursors::default(),
             _location: location,
         })))
@@ -261,6 +266,8 @@ impl AppState {
             guard,
             readers: &self.0.readers,
             issue_cache: &self.0.issue_cache,
+            ref_cache: &self.0.ref_cache,
+            user_cache: &self.0.user_cache,
             changes,
         }
     }
@@ -269,6 +276,23 @@ impl AppState {
     /// is to be kept for as long as the generation stays the same.
     pub(crate) fn generation(&self) -> u64 {
         self.0.readers.generation.load(Ordering::SeqCst)
+    }
+
+    /// The cache of parent and subtask references, at `generation` (read before the reads it
+    /// is used with).
+    pub(crate) fn refs(&self, generation: u64) -> api::related::Cached<'_> {
+        api::related::Cached {
+            cache: &self.0.ref_cache,
+            generation,
+        }
+    }
+
+    /// The cache of users written out, at `generation` (read before the reads it is used with).
+    pub(crate) fn users(&self, generation: u64) -> render::Users<'_> {
+        render::Users {
+            cache: &self.0.user_cache,
+            generation,
+        }
     }
 
     /// A read-only connection from the pool with the site configuration of the last commit: for
@@ -324,6 +348,8 @@ pub(crate) struct DbGuard<'a> {
     guard: MutexGuard<'a, Db>,
     readers: &'a Readers,
     issue_cache: &'a api::IssueCache,
+    ref_cache: &'a api::related::RefCache,
+    user_cache: &'a render::UserCache,
     /// The connection's count of changed rows when the guard was taken, `None` when it was taken
     /// inside an open transaction.
     changes: Option<u64>,
@@ -355,6 +381,8 @@ impl Drop for DbGuard<'_> {
         if new_meta || self.changes != Some(self.guard.conn.total_changes()) {
             let generation = self.readers.generation.fetch_add(1, Ordering::SeqCst) + 1;
             self.issue_cache.advance(generation);
+            self.ref_cache.advance(generation);
+            self.user_cache.advance(generation);
         }
     }
 }

@@ -3,6 +3,7 @@
 use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 use serde::ser::{Error as _, Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::value::RawValue;
@@ -10,6 +11,7 @@ use serde_json::{json, Map, Value};
 
 use crate::api::ApiVersion;
 use crate::clock::{format_ts, JiraTs};
+use crate::generation::Generational;
 use crate::meta::{Component, IssueType, Meta, Priority, Project, Resolution, Status, User, Version};
 use crate::Mode;
 
@@ -23,6 +25,80 @@ pub struct Ctx<'a> {
     pub mode: Mode,
     api: String,
     memo: Memo,
+    users: Option<Users<'a>>,
+}
+
+/// Users written out as JSON, kept across requests while nothing is written (see
+/// `crate::generation`): a user shows only what the site's configuration holds of them, and
+/// publishing a new configuration moves the generation on. A page of issues shows a hundred users
+/// or more, mostly the same ones as the page before. Kept by what else their JSON shows (API
+/// version, mode, base URL), then by account id.
+#[derive(Default)]
+pub struct UserCache {
+    inner: Mutex<Generational<ByFlavour>>,
+}
+
+/// What a user's JSON shows besides the user: API version, mode and base URL.
+type Flavour = (ApiVersion, Mode, String);
+
+/// Users' JSON by flavour, then account id.
+type ByFlavour = Vec<(Flavour, HashMap<String, Arc<RawValue>>)>;
+
+/// Users kept at most, over all flavours; beyond it the cache starts over.
+const MAX_USERS: usize = 50_000;
+
+impl UserCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Generational<ByFlavour>> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn get(
+        &self,
+        generation: u64,
+        flavour: (ApiVersion, Mode, &str),
+        account_id: &str,
+    ) -> Option<Arc<RawValue>> {
+        let mut g = self.lock();
+        let kept = g.at(generation)?;
+        let (_, users) = kept
+            .iter()
+            .find(|((v, m, b), _)| (*v, *m, b.as_str()) == flavour)?;
+        users.get(account_id).cloned()
+    }
+
+    fn put(&self, generation: u64, flavour: (ApiVersion, Mode, &str), account_id: &str, json: Arc<RawValue>) {
+        let mut g = self.lock();
+        let Some(kept) = g.at(generation) else {
+            return;
+        };
+        if kept.iter().map(|(_, u)| u.len()).sum::<usize>() >= MAX_USERS {
+            kept.clear();
+        }
+        let at = match kept
+            .iter()
+            .position(|((v, m, b), _)| (*v, *m, b.as_str()) == flavour)
+        {
+            Some(at) => at,
+            None => {
+                let (v, m, b) = flavour;
+                kept.push(((v, m, b.to_string()), HashMap::new()));
+                kept.len() - 1
+            }
+        };
+        kept[at].1.insert(account_id.to_string(), json);
+    }
+
+    /// Drops what a write made stale at once, rather than at the next read.
+    pub fn advance(&self, generation: u64) {
+        let _ = self.lock().at(generation);
+    }
+}
+
+/// The user cache a request reads through, with the generation read before anything else.
+#[derive(Clone, Copy)]
+pub struct Users<'a> {
+    pub cache: &'a UserCache,
+    pub generation: u64,
 }
 
 /// The configuration objects an issue shows, by what they are and their id.
@@ -49,7 +125,7 @@ struct Memo {
 /// `Value` or straight as bytes, and either form from the other when first asked for.
 pub struct Shared {
     value: OnceCell<Value>,
-    raw: OnceCell<Box<RawValue>>,
+    raw: OnceCell<Arc<RawValue>>,
 }
 
 /// JSON on its way into a response: plain values, and shared sub-objects kept whole until they are
@@ -165,7 +241,7 @@ impl Shared {
         })
     }
 
-    fn from_raw(raw: Box<RawValue>) -> Rc<Shared> {
+    fn from_raw(raw: Arc<RawValue>) -> Rc<Shared> {
         Rc::new(Shared {
             value: OnceCell::new(),
             raw: OnceCell::from(raw),
@@ -185,7 +261,7 @@ impl Shared {
     fn raw(&self) -> Option<&RawValue> {
         if self.raw.get().is_none() {
             let raw = serde_json::value::to_raw_value(self.value()).ok()?;
-            let _ = self.raw.set(raw);
+            let _ = self.raw.set(raw.into());
         }
         self.raw.get().map(|r| &**r)
     }
@@ -271,6 +347,15 @@ impl<'a> Ctx<'a> {
             mode,
             api: format!("{base}/rest/api/{}", v.number()),
             memo: Memo::default(),
+            users: None,
+        }
+    }
+
+    /// The same context, reading users through `users` (see [`UserCache`]).
+    pub fn with_users(self, users: Users<'a>) -> Ctx<'a> {
+        Ctx {
+            users: Some(users),
+            ..self
         }
     }
 }
@@ -296,8 +381,25 @@ impl Ctx<'_> {
             return Out::Shared(s.clone());
         }
         let s = match self.meta.user(account_id) {
-            Some(u) => serde_json::value::to_raw_value(&UserJson { cx: self, u })
-                .map_or_else(|_| Shared::from_value(self.user(u)), Shared::from_raw),
+            Some(u) => {
+                let flavour = (self.v, self.mode, self.base);
+                let kept = self
+                    .users
+                    .and_then(|c| c.cache.get(c.generation, flavour, account_id));
+                match kept {
+                    Some(raw) => Shared::from_raw(raw),
+                    None => match serde_json::value::to_raw_value(&UserJson { cx: self, u }) {
+                        Ok(raw) => {
+                            let raw: Arc<RawValue> = raw.into();
+                            if let Some(c) = self.users {
+                                c.cache.put(c.generation, flavour, account_id, raw.clone());
+                            }
+                            Shared::from_raw(raw)
+                        }
+                        Err(_) => Shared::from_value(self.user(u)),
+                    },
+                }
+            }
             None => Shared::from_value(self.user_ref(account_id)),
         };
         self.memo
@@ -667,7 +769,7 @@ mod tests {
         let value = json!({"b": [1, "two", null], "a": {"z": true, "y": 1.5}});
         let from_value = Out::Shared(Shared::from_value(value.clone()));
         let raw = serde_json::value::to_raw_value(&value).unwrap();
-        let from_raw = Out::Shared(Shared::from_raw(raw));
+        let from_raw = Out::Shared(Shared::from_raw(raw.into()));
         for out in [from_value, from_raw] {
             assert_eq!(serde_json::to_string(&out).unwrap(), value.to_string());
             assert_eq!(out.into_value(), value);

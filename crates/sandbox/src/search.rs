@@ -223,7 +223,7 @@ async fn run(state: &AppState, v: ApiVersion, c: MaybeCaller, req: SearchRequest
         more,
     };
     let base = state.base_url();
-    let cx = ctx(state, &db.meta, &base, v);
+    let cx = ctx(state, &db.meta, &base, v).with_users(state.users(generation));
     let view = crate::api::issues_view(&db.meta, &requested, &req.expand, &req.properties);
     let end = req.offset.saturating_add(page.ids.len());
     let mut out = BTreeMap::new();
@@ -254,7 +254,7 @@ async fn run(state: &AppState, v: ApiVersion, c: MaybeCaller, req: SearchRequest
         // An id, a key and a link.
         return with_issues(&out, &issues, 128);
     }
-    let mut issues = render_page(&cx, conn, &me, &page.rows, &view)?;
+    let mut issues = render_page(&cx, conn, &me, &page.rows, &view, Some(state.refs(generation)))?;
     if only_ids {
         issues = issues.into_iter().map(IssueJson::without_fields).collect();
     }
@@ -327,6 +327,7 @@ pub async fn legacy_search(
             .or(params.int("maxResults")?),
         &["*navigable".to_string()],
     )?;
+    let generation = state.generation();
     let db = state.read()?;
     // One snapshot, and one lock, for the count and the page (see `run`).
     let tx = db.conn.unchecked_transaction()?;
@@ -335,14 +336,14 @@ pub async fn legacy_search(
     let total = crate::jql_sql::count(conn, &db.meta, &me, &query)?;
     let page = crate::jql_sql::search_page(conn, &db.meta, &me, &query, start, max, true)?;
     let base = state.base_url();
-    let cx = ctx(&state, &db.meta, &base, v);
+    let cx = ctx(&state, &db.meta, &base, v).with_users(state.users(generation));
     let requested = if fields.is_empty() {
         vec!["*navigable".to_string()]
     } else {
         fields
     };
     let view = crate::api::issues_view(&db.meta, &requested, &params.list("expand"), &[]);
-    let issues = render_page(&cx, conn, &me, &page.rows, &view)?;
+    let issues = render_page(&cx, conn, &me, &page.rows, &view, Some(state.refs(generation)))?;
     let entries = BTreeMap::from([
         ("expand".to_string(), json!("schema,names").into()),
         ("startAt".to_string(), json!(start).into()),

@@ -17,6 +17,8 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
+use crate::generation::Generational;
+
 /// Ids held by all cursors together, at most: beyond it the oldest cursors are dropped.
 const MAX_IDS: usize = 2_000_000;
 /// Cursors held at most.
@@ -59,23 +61,17 @@ pub fn chunk_len(offset: usize, limit: usize, last: usize) -> usize {
     want.clamp(limit, MAX_CHUNK.max(limit))
 }
 
+/// The cursors of one generation.
 #[derive(Default)]
-struct Inner {
-    generation: u64,
-    next: u64,
+struct Held {
     ids: usize,
-    held: BTreeMap<u64, Chunk>,
+    chunks: BTreeMap<u64, Chunk>,
 }
 
-impl Inner {
-    fn at(&mut self, generation: u64) -> bool {
-        if generation > self.generation {
-            self.generation = generation;
-            self.held.clear();
-            self.ids = 0;
-        }
-        generation == self.generation
-    }
+#[derive(Default)]
+struct Inner {
+    next: u64,
+    held: Generational<Held>,
 }
 
 #[derive(Default)]
@@ -114,10 +110,10 @@ impl Cursors {
         limit: usize,
     ) -> Lookup {
         let mut inner = self.lock();
-        if !inner.at(generation) {
+        let Some(held) = inner.held.at(generation) else {
             return Lookup::Miss { last: 0 };
-        }
-        match inner.held.get(&id) {
+        };
+        match held.chunks.get(&id) {
             Some(c) if c.account_id == account_id && c.jql == jql => match c.page(offset, limit) {
                 Some((ids, more)) => Lookup::Page(ids, more),
                 None => Lookup::Miss { last: c.ids.len() },
@@ -129,27 +125,31 @@ impl Cursors {
     /// Keeps `chunk` as cursor `id`, read at `generation` (read before the query ran); a chunk
     /// of a generation already left behind is not kept.
     pub fn keep(&self, generation: u64, id: u64, chunk: Chunk) {
-        let mut inner = self.lock();
-        if !inner.at(generation) || chunk.ids.len() > MAX_IDS {
+        if chunk.ids.len() > MAX_IDS {
             return;
         }
-        if let Some(old) = inner.held.remove(&id) {
-            inner.ids -= old.ids.len();
+        let mut inner = self.lock();
+        let Some(held) = inner.held.at(generation) else {
+            return;
+        };
+        if let Some(old) = held.chunks.remove(&id) {
+            held.ids -= old.ids.len();
         }
-        while inner.held.len() >= MAX_CURSORS || inner.ids + chunk.ids.len() > MAX_IDS {
-            match inner.held.pop_first() {
-                Some((_, old)) => inner.ids -= old.ids.len(),
+        while held.chunks.len() >= MAX_CURSORS || held.ids + chunk.ids.len() > MAX_IDS {
+            match held.chunks.pop_first() {
+                Some((_, old)) => held.ids -= old.ids.len(),
                 None => break,
             }
         }
-        inner.ids += chunk.ids.len();
-        inner.held.insert(id, chunk);
+        held.ids += chunk.ids.len();
+        held.chunks.insert(id, chunk);
     }
 
     #[cfg(test)]
     fn held(&self) -> (usize, usize) {
         let inner = self.lock();
-        (inner.held.len(), inner.ids)
+        let held = inner.held.current();
+        (held.chunks.len(), held.ids)
     }
 }
 

@@ -135,12 +135,13 @@ pub async fn fetch(
     let expand = strings(o, "expand")?;
     let properties = strings(o, "properties")?;
     // Reads only: from the reader pool, so that fetches run side by side (and beside writes).
+    let generation = state.generation();
     let db = state.read()?;
     // One snapshot, and one lock, for the lookups and the page (see `search::run`).
     let tx = db.conn.unchecked_transaction()?;
     let conn: &rusqlite::Connection = &tx;
     let base = state.base_url();
-    let cx = ctx(&state, &db.meta, &base, v);
+    let cx = ctx(&state, &db.meta, &base, v).with_users(state.users(generation));
     let view = issues_view(&db.meta, &fields, &expand, &properties);
     // The official document: issues that are not found or that the caller may not see are left
     // out, and are *not* listed in `issueErrors`; that list is for retriable errors and payload
@@ -159,7 +160,7 @@ pub async fn fetch(
         }
     }
     found.sort_by_key(|i| i.id);
-    let issues = render_page(&cx, conn, &me, &found, &view)?;
+    let issues = render_page(&cx, conn, &me, &found, &view, Some(state.refs(generation)))?;
     let entries = BTreeMap::from([("issueErrors".to_string(), Value::Array(issue_errors).into())]);
     crate::search::with_issues(&entries, &issues, crate::search::issue_size_hint(&view))
 }

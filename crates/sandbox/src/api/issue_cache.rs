@@ -20,6 +20,7 @@ use std::sync::Mutex;
 use axum::body::Bytes;
 
 use super::ApiVersion;
+use crate::generation::Generational;
 
 /// Bodies beyond this many bytes in total are not kept: the cache empties itself and starts over.
 const MAX_BYTES: usize = 32 * 1024 * 1024;
@@ -42,56 +43,38 @@ pub struct Rendered {
 
 #[derive(Default)]
 struct Inner {
-    generation: u64,
     bytes: usize,
     entries: HashMap<Key, Rendered>,
 }
 
-impl Inner {
-    /// Moves to `generation` when it is newer, dropping every body of an older one; whether the
-    /// cache is now at `generation`.
-    fn at(&mut self, generation: u64) -> bool {
-        if generation > self.generation {
-            self.generation = generation;
-            self.entries.clear();
-            self.bytes = 0;
-        }
-        generation == self.generation
-    }
-}
-
 #[derive(Default)]
 pub struct IssueCache {
-    inner: Mutex<Inner>,
+    inner: Mutex<Generational<Inner>>,
 }
 
 impl IssueCache {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Generational<Inner>> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The body rendered for `key` at `generation`, if there is one.
     pub fn get(&self, generation: u64, key: &Key) -> Option<Rendered> {
-        let mut inner = self.lock();
-        if !inner.at(generation) {
-            return None;
-        }
-        inner.entries.get(key).cloned()
+        self.lock().at(generation)?.entries.get(key).cloned()
     }
 
     /// Drops every body older than `generation` now, rather than at the next read: a burst of
     /// writes then runs without the bodies it made stale still held in memory.
     pub fn advance(&self, generation: u64) {
-        self.lock().at(generation);
+        let _ = self.lock().at(generation);
     }
 
     /// Keeps a body rendered from what was committed at `generation` (read before rendering);
     /// a body of a generation already left behind is not kept.
     pub fn put(&self, generation: u64, key: Key, rendered: Rendered) {
-        let mut inner = self.lock();
-        if !inner.at(generation) {
+        let mut guard = self.lock();
+        let Some(inner) = guard.at(generation) else {
             return;
-        }
+        };
         let size =
             rendered.body.len() + key.base.len() + key.account_id.len() + key.issue.len() + key.query.len();
         if size > MAX_BYTES {
@@ -108,7 +91,12 @@ impl IssueCache {
 
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.lock().entries.len()
+        self.lock().current().entries.len()
+    }
+
+    #[cfg(test)]
+    fn bytes(&self) -> usize {
+        self.lock().current().bytes
     }
 }
 
@@ -150,7 +138,7 @@ mod tests {
         let c = IssueCache::default();
         c.put(1, key("A-1"), body("{}"));
         c.advance(2);
-        assert_eq!((c.len(), c.lock().bytes), (0, 0));
+        assert_eq!((c.len(), c.bytes()), (0, 0));
         // A rendering that started before the write is not kept.
         c.put(1, key("A-1"), body("{}"));
         assert_eq!(c.len(), 0);
@@ -179,7 +167,7 @@ mod tests {
                 },
             );
         }
-        assert!(c.lock().bytes <= MAX_BYTES);
+        assert!(c.bytes() <= MAX_BYTES);
         assert!(c.get(1, &key("A-2")).is_some());
         assert!(c.get(1, &key("A-0")).is_none());
     }

@@ -284,8 +284,9 @@ pub fn render_page<'r>(
     user: &User,
     rows: &'r [IssueRow],
     view: &'r View,
+    cached: Option<super::related::Cached>,
 ) -> ApiResult<Vec<IssueJson<'r>>> {
-    let related = Related::load(conn, rows, &view.fields)?;
+    let related = Related::load(conn, rows, &view.fields, cached)?;
     let order = FieldOrder::of(view);
     rows.iter()
         .map(|i| render(cx, conn, user, i, view, &order, Some(&related)))

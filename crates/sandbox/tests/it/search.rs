@@ -492,3 +492,155 @@ async fn a_token_serves_no_other_caller_or_query_from_its_cursor() {
     let (by_offset, _) = token_page_of(&sb, ADMIN, other, Some(&offset_token(10)), 10).await;
     assert_eq!(with_token, by_offset);
 }
+
+/// Search pages keep parents, subtasks and users across requests while nothing is written: each
+/// write below must show on the very next page, through search and bulk fetch alike, and a user
+/// kept for one API version must not leak into the other's pages.
+#[tokio::test]
+async fn parents_subtasks_and_users_on_search_pages_follow_every_write() {
+    let sb = Sb::start(Seed::Empty).await;
+    sb.without_limits().await;
+    sb.project("RC").await;
+    let a = sb.issue("RC", "Story one", "Story").await;
+    let subtask = |summary: &'static str| {
+        let (sb, a) = (&sb, a.clone());
+        async move {
+            let (s, b) = sb
+                .post(
+                    "/rest/api/3/issue",
+                    json!({"fields": {"project": {"key": "RC"}, "parent": {"key": a}, "summary": summary, "issuetype": {"name": "Subtask"}}}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{b}");
+            b["key"].as_str().unwrap().to_string()
+        }
+    };
+    let s1 = subtask("First subtask").await;
+    let (st, u) = sb
+        .post(
+            "/rest/api/3/user",
+            json!({"emailAddress": "cached@example.com", "displayName": "Cached Person", "products": ["jira-software"]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{u}");
+    let uid = u["accountId"].as_str().unwrap().to_string();
+    let (st, b) = sb
+        .put(
+            &format!("/rest/api/3/issue/{a}/assignee"),
+            json!({"accountId": uid}),
+        )
+        .await;
+    assert!(st.is_success(), "{st} {b}");
+
+    let fields = json!(["summary", "parent", "subtasks", "assignee"]);
+    // Each issue of the project by key, read twice (the second read comes from what the first
+    // one kept) and through bulk fetch; all three must agree.
+    let page = |v: u8| {
+        let (sb, fields, a) = (&sb, fields.clone(), a.clone());
+        async move {
+            let body = json!({"jql": "project = RC ORDER BY key", "fields": fields});
+            let path = format!("/rest/api/{v}/search/jql");
+            let first = sb.post(&path, body.clone()).await.1;
+            let second = sb.post(&path, body).await.1;
+            assert_eq!(first, second, "a second read differs from the first");
+            let bulk = sb
+                .post(
+                    &format!("/rest/api/{v}/issue/bulkfetch"),
+                    json!({"issueIdsOrKeys": [a], "fields": fields}),
+                )
+                .await
+                .1;
+            assert_eq!(
+                bulk["issues"][0],
+                by_key(&first, &a),
+                "bulk fetch and search differ"
+            );
+            first
+        }
+    };
+    let subtask_keys = |i: &Value| -> Vec<String> {
+        i["fields"]["subtasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["key"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    let p = page(3).await;
+    assert_eq!(
+        by_key(&p, &a)["fields"]["subtasks"][0]["fields"]["summary"],
+        "First subtask"
+    );
+    assert_eq!(
+        by_key(&p, &s1)["fields"]["parent"]["fields"]["summary"],
+        "Story one"
+    );
+    assert_eq!(
+        by_key(&p, &a)["fields"]["assignee"]["displayName"],
+        "Cached Person"
+    );
+    assert_eq!(by_key(&p, &a)["fields"]["assignee"]["active"], true);
+    let v3_self = by_key(&p, &a)["fields"]["assignee"]["self"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(v3_self.contains("/rest/api/3/user?"), "{v3_self}");
+    let p2 = page(2).await;
+    let v2_self = by_key(&p2, &a)["fields"]["assignee"]["self"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(v2_self.contains("/rest/api/2/user?"), "{v2_self}");
+
+    let (st, _) = sb
+        .put(
+            &format!("/rest/api/3/issue/{s1}"),
+            json!({"fields": {"summary": "Subtask, renamed"}}),
+        )
+        .await;
+    assert!(st.is_success());
+    let p = page(3).await;
+    assert_eq!(
+        by_key(&p, &a)["fields"]["subtasks"][0]["fields"]["summary"],
+        "Subtask, renamed"
+    );
+
+    let (st, _) = sb
+        .put(
+            &format!("/rest/api/3/issue/{a}"),
+            json!({"fields": {"summary": "Story, renamed"}}),
+        )
+        .await;
+    assert!(st.is_success());
+    let p = page(3).await;
+    assert_eq!(
+        by_key(&p, &s1)["fields"]["parent"]["fields"]["summary"],
+        "Story, renamed"
+    );
+
+    let s2 = subtask("Second subtask").await;
+    let p = page(3).await;
+    assert_eq!(subtask_keys(&by_key(&p, &a)), vec![s1.clone(), s2.clone()]);
+
+    let (st, _) = sb.delete(&format!("/rest/api/3/issue/{s1}")).await;
+    assert!(st.is_success());
+    let p = page(3).await;
+    assert_eq!(subtask_keys(&by_key(&p, &a)), vec![s2.clone()]);
+
+    let (st, b) = sb.delete(&format!("/rest/api/3/user?accountId={uid}")).await;
+    assert!(st.is_success(), "{st} {b}");
+    let p = page(3).await;
+    assert_eq!(by_key(&p, &a)["fields"]["assignee"]["active"], false);
+}
+
+/// The issue `key` of a search page, `null` when it is not there.
+fn by_key(page: &Value, key: &str) -> Value {
+    page["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["key"] == key)
+        .cloned()
+        .unwrap_or(Value::Null)
+}
