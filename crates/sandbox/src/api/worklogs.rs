@@ -123,7 +123,11 @@ pub fn field_value(
     subs: &std::cell::OnceCell<std::borrow::Cow<'_, [IssueRow]>>,
     id: &str,
 ) -> rusqlite::Result<Option<Value>> {
-    // Every field of an issue comes through here first: the others leave before any lookup.
+    // Every field of an issue comes through here first: the others leave before any lookup,
+    // most of them (custom fields, `summary`, `status`...) on their first letter.
+    if !matches!(id.as_bytes().first(), Some(b't' | b'a' | b'p' | b'w')) {
+        return Ok(None);
+    }
     if !matches!(
         id,
         "timeoriginalestimate"
@@ -169,7 +173,7 @@ pub fn field_value(
         "timeestimate" => json!(rem()),
         "timespent" => json!(spent()),
         "aggregatetimeoriginalestimate" | "aggregatetimeestimate" | "aggregatetimespent" => {
-            aggregate(id.trim_start_matches("aggregate"))?
+            aggregate(id.strip_prefix("aggregate").unwrap_or(id))?
         }
         "progress" => progress(spent(), rem()),
         "aggregateprogress" => progress(
