@@ -118,6 +118,12 @@ impl Extra {
             None => Err(0),
             _ => self.find(key),
         };
+        if self.text.capacity() == 0 {
+            // Fields arrive one at a time: room for several up front spares a reallocation (and a
+            // copy of all before it) for most of them.
+            self.text.reserve((key.len() + json.len()).max(256));
+            self.entries.reserve(8);
+        }
         let start = self.text.len();
         self.text.push_str(key);
         self.text.push_str(json);
