@@ -184,14 +184,20 @@ pub fn attachment_field(
 }
 
 /// The attachments of the issues whose ids are the JSON array `ids`, by issue, in id order.
-pub fn rows_of_issues(conn: &Connection, ids: &str) -> rusqlite::Result<HashMap<i64, Vec<AttachmentRow>>> {
+pub fn rows_of_issues(
+    conn: &Connection,
+    ids: &super::related::PageIds,
+) -> rusqlite::Result<HashMap<i64, Vec<AttachmentRow>>> {
     let mut out: HashMap<i64, Vec<AttachmentRow>> = HashMap::new();
     let mut st = conn.prepare_cached(&format!(
-        "SELECT {COLS} FROM attachments WHERE issue_id IN (SELECT value FROM json_each(?1)) ORDER BY id"
+        "SELECT {COLS} FROM attachments WHERE {} ORDER BY id",
+        ids.clause("issue_id")
     ))?;
-    for a in st.query_map([ids], from_row)? {
+    for a in st.query_map(rusqlite::params_from_iter(ids.params()), from_row)? {
         let a = a?;
-        out.entry(a.issue_id).or_default().push(a);
+        if ids.has(a.issue_id) {
+            out.entry(a.issue_id).or_default().push(a);
+        }
     }
     Ok(out)
 }

@@ -309,15 +309,21 @@ fn link_from_row(r: &rusqlite::Row) -> rusqlite::Result<LinkRow> {
 
 /// The links of the issues whose ids are the JSON array `ids`, by issue, each issue's in id
 /// order (a link between two of them is under both).
-pub fn rows_of_issues(conn: &Connection, ids: &str) -> rusqlite::Result<HashMap<i64, Vec<LinkRow>>> {
+pub fn rows_of_issues(
+    conn: &Connection,
+    ids: &super::related::PageIds,
+) -> rusqlite::Result<HashMap<i64, Vec<LinkRow>>> {
     let mut out: HashMap<i64, Vec<LinkRow>> = HashMap::new();
-    let mut st = conn.prepare_cached(
-        "SELECT id, type_id, source_id, dest_id FROM issue_links \
-         WHERE source_id IN (SELECT value FROM json_each(?1)) OR dest_id IN (SELECT value FROM json_each(?1)) \
-         ORDER BY id",
-    )?;
-    for l in st.query_map([ids], link_from_row)? {
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT id, type_id, source_id, dest_id FROM issue_links WHERE {} OR {} ORDER BY id",
+        ids.clause("source_id"),
+        ids.clause("dest_id")
+    ))?;
+    for l in st.query_map(rusqlite::params_from_iter(ids.params()), link_from_row)? {
         let l = l?;
+        if !ids.has(l.source_id) && !ids.has(l.dest_id) {
+            continue;
+        }
         if l.dest_id != l.source_id {
             out.entry(l.dest_id).or_default().push(l.clone());
         }

@@ -91,7 +91,7 @@ impl Related {
         cached: Option<Cached>,
     ) -> rusqlite::Result<Related> {
         let shows = |names: &[&str]| fields.iter().any(|f| names.contains(&f.as_str()));
-        let ids = json_ids(issues.iter().map(|i| i.id));
+        let ids = PageIds::new(issues.iter().map(|i| i.id));
         let mut out = Related::default();
         if shows(&["issuelinks"]) {
             out.links = Some(super::links::rows_of_issues(conn, &ids)?);
@@ -245,6 +245,53 @@ fn refs_of(
     Ok(out)
 }
 
+/// A page's issue ids as the queries of other tables take them: as a range when they lie close
+/// together (a walk in creation or id order has them so), the rows of issues in the range but not
+/// on the page dropped by [`PageIds::has`]; otherwise as the JSON array that `json_each` reads.
+/// A range is one index seek and a short scan; the array is parsed and looked up id by id.
+pub struct PageIds {
+    range: Option<(i64, i64)>,
+    json: String,
+    set: std::collections::HashSet<i64>,
+}
+
+impl PageIds {
+    pub fn new(ids: impl Iterator<Item = i64>) -> PageIds {
+        let set: std::collections::HashSet<i64> = ids.collect();
+        let (lo, hi) = (set.iter().min().copied(), set.iter().max().copied());
+        let range = match (lo, hi) {
+            (Some(lo), Some(hi)) if hi.abs_diff(lo) <= 4 * set.len() as u64 + 16 => Some((lo, hi)),
+            _ => None,
+        };
+        let json = match range {
+            Some(_) => String::new(),
+            None => json_ids(set.iter().copied()),
+        };
+        PageIds { range, json, set }
+    }
+
+    /// The condition that `column` is one of the ids (or in their range), on parameters ?1 and
+    /// ?2 (see [`PageIds::params`]).
+    pub fn clause(&self, column: &str) -> String {
+        match self.range {
+            Some(_) => format!("{column} BETWEEN ?1 AND ?2"),
+            None => format!("{column} IN (SELECT value FROM json_each(?1))"),
+        }
+    }
+
+    pub fn params(&self) -> Vec<rusqlite::types::Value> {
+        match self.range {
+            Some((lo, hi)) => vec![lo.into(), hi.into()],
+            None => vec![self.json.clone().into()],
+        }
+    }
+
+    /// Whether `id` is one of the page's.
+    pub fn has(&self, id: i64) -> bool {
+        self.set.contains(&id)
+    }
+}
+
 /// Ids as the JSON array that `json_each(?)` reads.
 fn json_ids(ids: impl Iterator<Item = i64>) -> String {
     let mut out = String::from("[");
@@ -256,4 +303,61 @@ fn json_ids(ids: impl Iterator<Item = i64>) -> String {
     }
     out.push(']');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn close_ids_are_given_as_a_range_and_scattered_ones_as_a_list() {
+        let walk = PageIds::new([105, 101, 103, 110].into_iter());
+        assert_eq!(walk.clause("issue_id"), "issue_id BETWEEN ?1 AND ?2");
+        assert_eq!(
+            walk.params(),
+            vec![rusqlite::types::Value::from(101i64), 110i64.into()]
+        );
+        assert!(
+            walk.has(103) && !walk.has(102),
+            "rows in the range but not on the page are dropped"
+        );
+
+        let scattered = PageIds::new([1, 5_000, 90_000].into_iter());
+        assert_eq!(
+            scattered.clause("dest_id"),
+            "dest_id IN (SELECT value FROM json_each(?1))"
+        );
+        let rusqlite::types::Value::Text(json) = &scattered.params()[0] else {
+            panic!("a list is one JSON text");
+        };
+        let mut ids: Vec<i64> = serde_json::from_str(json).unwrap();
+        ids.sort_unstable();
+        assert_eq!(ids, vec![1, 5_000, 90_000]);
+    }
+
+    #[test]
+    fn the_ids_a_query_is_given_select_the_same_rows_either_way() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE w (issue_id INTEGER, account_id TEXT);
+             CREATE INDEX w_issue ON w(issue_id);
+             INSERT INTO w VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd'), (900, 'e');",
+        )
+        .unwrap();
+        let seen = |ids: &PageIds| -> Vec<i64> {
+            let mut st = conn
+                .prepare(&format!(
+                    "SELECT issue_id FROM w WHERE {} ORDER BY issue_id",
+                    ids.clause("issue_id")
+                ))
+                .unwrap();
+            st.query_map(rusqlite::params_from_iter(ids.params()), |r| r.get(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .filter(|id| ids.has(*id))
+                .collect()
+        };
+        assert_eq!(seen(&PageIds::new([1, 3, 4].into_iter())), vec![1, 3, 4]);
+        assert_eq!(seen(&PageIds::new([1, 3, 900].into_iter())), vec![1, 3, 900]);
+    }
 }

@@ -42,15 +42,21 @@ fn accounts(conn: &Connection, table: &str, issue_id: i64) -> rusqlite::Result<V
 pub fn accounts_of_issues(
     conn: &Connection,
     table: &str,
-    ids: &str,
+    ids: &super::related::PageIds,
 ) -> rusqlite::Result<HashMap<i64, Vec<String>>> {
     let mut out: HashMap<i64, Vec<String>> = HashMap::new();
     let mut st = conn.prepare_cached(&format!(
-        "SELECT issue_id, account_id FROM {table} WHERE issue_id IN (SELECT value FROM json_each(?1)) ORDER BY issue_id, account_id"
+        "SELECT issue_id, account_id FROM {table} WHERE {} ORDER BY issue_id, account_id",
+        ids.clause("issue_id")
     ))?;
-    for row in st.query_map([ids], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
+    let rows = st.query_map(rusqlite::params_from_iter(ids.params()), |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+    })?;
+    for row in rows {
         let (issue, account) = row?;
-        out.entry(issue).or_default().push(account);
+        if ids.has(issue) {
+            out.entry(issue).or_default().push(account);
+        }
     }
     Ok(out)
 }
