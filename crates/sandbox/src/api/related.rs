@@ -158,65 +158,66 @@ fn subtasks_of(
     issues: &[IssueRow],
     cached: Option<Cached>,
 ) -> rusqlite::Result<HashMap<i64, Arc<[IssueRow]>>> {
-    let mut out = HashMap::new();
-    let mut missing = Vec::new();
-    match cached {
-        Some(c) => {
-            let mut g = c.cache.lock();
-            let kept = g.at(c.generation).map(|r| &r.subtasks);
-            for i in issues {
-                match kept.and_then(|k| k.get(&i.id)) {
-                    Some(Some(list)) => {
-                        out.insert(i.id, list.clone());
-                    }
-                    Some(None) => {}
-                    None => missing.push(i.id),
+    let ids: Vec<i64> = issues.iter().map(|i| i.id).collect();
+    through_cache(
+        &ids,
+        cached,
+        |r| &mut r.subtasks,
+        |missing| {
+            let mut by_parent: HashMap<i64, Vec<IssueRow>> = HashMap::new();
+            for s in store::subtask_refs_of_issues(conn, &json_ids(missing.iter().copied()))? {
+                if let Some(p) = s.parent_id {
+                    by_parent.entry(p).or_default().push(s);
                 }
             }
-        }
-        None => missing.extend(issues.iter().map(|i| i.id)),
-    }
-    if missing.is_empty() {
-        return Ok(out);
-    }
-    let mut by_parent: HashMap<i64, Vec<IssueRow>> = HashMap::new();
-    for s in store::subtask_refs_of_issues(conn, &json_ids(missing.iter().copied()))? {
-        if let Some(p) = s.parent_id {
-            by_parent.entry(p).or_default().push(s);
-        }
-    }
-    let read: Vec<(i64, Option<Arc<[IssueRow]>>)> = missing
-        .iter()
-        .map(|id| (*id, by_parent.remove(id).map(Arc::from)))
-        .collect();
-    if let Some(c) = cached {
-        let mut g = c.cache.lock();
-        if let Some(r) = g.at(c.generation) {
-            r.make_room(read.len());
-            r.subtasks.extend(read.iter().cloned());
-        }
-    }
-    out.extend(read.into_iter().filter_map(|(id, list)| Some((id, list?))));
-    Ok(out)
+            Ok(missing
+                .iter()
+                .map(|id| (*id, by_parent.remove(id).map(Arc::from)))
+                .collect())
+        },
+    )
 }
 
-/// The short references of the issues `ids` (sorted, each once) that exist: from the cache where
-/// it holds them, the rest read with one query (and kept).
+/// The short references of the issues `ids` (each once) that exist: from the cache where it
+/// holds them, the rest read with one query (and kept).
 fn refs_of(
     conn: &Connection,
     ids: &[i64],
     cached: Option<Cached>,
 ) -> rusqlite::Result<HashMap<i64, Arc<IssueRow>>> {
+    through_cache(
+        ids,
+        cached,
+        |r| &mut r.issues,
+        |missing| {
+            let mut found: HashMap<i64, Arc<IssueRow>> =
+                store::issue_refs_in(conn, &json_ids(missing.iter().copied()))?
+                    .into_iter()
+                    .map(|r| (r.id, Arc::new(r)))
+                    .collect();
+            Ok(missing.iter().map(|id| (*id, found.remove(id))).collect())
+        },
+    )
+}
+
+/// The values of `ids` that exist, from the cache's map that `map` picks where it holds them;
+/// `read` answers for the ids it lacks (`None` where there is nothing), and its answers are kept.
+fn through_cache<V: Clone>(
+    ids: &[i64],
+    cached: Option<Cached>,
+    map: fn(&mut Refs) -> &mut HashMap<i64, Option<V>>,
+    read: impl FnOnce(&[i64]) -> rusqlite::Result<Vec<(i64, Option<V>)>>,
+) -> rusqlite::Result<HashMap<i64, V>> {
     let mut out = HashMap::new();
     let mut missing = Vec::new();
     match cached {
         Some(c) => {
             let mut g = c.cache.lock();
-            let kept = g.at(c.generation).map(|r| &r.issues);
+            let kept = g.at(c.generation).map(map);
             for id in ids {
-                match kept.and_then(|k| k.get(id)) {
-                    Some(Some(row)) => {
-                        out.insert(*id, row.clone());
+                match kept.as_ref().and_then(|k| k.get(id)) {
+                    Some(Some(v)) => {
+                        out.insert(*id, v.clone());
                     }
                     Some(None) => {}
                     None => missing.push(*id),
@@ -228,20 +229,15 @@ fn refs_of(
     if missing.is_empty() {
         return Ok(out);
     }
-    let mut found: HashMap<i64, Arc<IssueRow>> =
-        store::issue_refs_in(conn, &json_ids(missing.iter().copied()))?
-            .into_iter()
-            .map(|r| (r.id, Arc::new(r)))
-            .collect();
+    let answers = read(&missing)?;
     if let Some(c) = cached {
         let mut g = c.cache.lock();
         if let Some(r) = g.at(c.generation) {
-            r.make_room(missing.len());
-            r.issues
-                .extend(missing.iter().map(|id| (*id, found.get(id).cloned())));
+            r.make_room(answers.len());
+            map(r).extend(answers.iter().cloned());
         }
     }
-    out.extend(found.drain());
+    out.extend(answers.into_iter().filter_map(|(id, v)| Some((id, v?))));
     Ok(out)
 }
 
