@@ -226,7 +226,7 @@ impl AppState {
                 .map_err(|e| format!("cannot update credentials: {e}"))?;
         }
         db.meta = Arc::new(meta::Meta::load(&db.conn).map_err(|e| format!("cannot load the site: {e}"))?);
-        let files = api::attachments::Files::open(&config)?;
+        let files = api::attachments::Files::open(&config, &location)?;
         let readers = Readers {
             path: location.path().to_path_buf(),
             idle: Mutex::new(Vec::new()),

@@ -30,33 +30,22 @@ type MaybeCaller = Option<Extension<Caller>>;
 /// The default upload limit per file, as `GET /attachment/meta` reports it.
 pub const DEFAULT_MAX_BYTES: u64 = 10 * 1024 * 1024;
 
-/// Where attachment bytes live.
+/// Where attachment bytes live: beside the database, so that a temporary database's directory
+/// takes them along when it goes (or is swept up after a killed sandbox).
 pub struct Files {
     dir: PathBuf,
-    /// Held for its `Drop`, which removes the directory of an in-memory sandbox.
-    _temp: Option<tempfile::TempDir>,
     pub max_bytes: u64,
 }
 
 impl Files {
-    pub fn open(config: &Config) -> Result<Files, String> {
-        let (dir, temp) = match &config.data_dir {
-            Some(d) => {
-                let dir = d.join("attachments");
-                std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-                (dir, None)
-            }
-            None => {
-                let t = tempfile::Builder::new()
-                    .prefix("jirakit-sandbox-attachments-")
-                    .tempdir()
-                    .map_err(|e| format!("cannot create a directory for attachments: {e}"))?;
-                (t.path().to_path_buf(), Some(t))
-            }
+    pub fn open(config: &Config, beside: &crate::db::Location) -> Result<Files, String> {
+        let dir = match beside.path().parent() {
+            Some(d) => d.join("attachments"),
+            None => PathBuf::from("attachments"),
         };
+        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         Ok(Files {
             dir,
-            _temp: temp,
             max_bytes: config.attachment_max_bytes,
         })
     }
@@ -511,4 +500,31 @@ pub async fn delete(
     };
     let _ = tokio::fs::remove_file(state.0.files.path(a.id)).await;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::{Location, TempDb};
+
+    #[test]
+    fn an_in_memory_sandboxs_files_go_with_its_database() {
+        let location = Location::Temp(TempDb::new().unwrap());
+        let files = Files::open(&Config::default(), &location).unwrap();
+        std::fs::write(files.path(1), b"bytes").unwrap();
+        let db_dir = location.path().parent().unwrap().to_path_buf();
+        assert!(files.dir().starts_with(&db_dir), "{}", files.dir().display());
+        drop(files);
+        drop(location);
+        assert!(!db_dir.exists(), "{} is left behind", db_dir.display());
+    }
+
+    #[test]
+    fn a_sandbox_on_disk_keeps_its_files_beside_its_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let location = Location::File(dir.path().join("sandbox.db"));
+        let files = Files::open(&Config::default(), &location).unwrap();
+        assert_eq!(files.dir(), dir.path().join("attachments"));
+        assert!(files.dir().is_dir());
+    }
 }
