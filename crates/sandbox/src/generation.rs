@@ -6,6 +6,23 @@
 //! before it reads anything, and the writer bumps it only after its commit is visible, so what is
 //! kept under G never predates a write that bumped the generation to G or below.
 
+use std::sync::{Mutex, MutexGuard};
+
+/// A cache's contents for one generation behind a lock: what every generational cache holds.
+#[derive(Default)]
+pub struct Kept<T>(Mutex<Generational<T>>);
+
+impl<T: Default> Kept<T> {
+    pub fn lock(&self) -> MutexGuard<'_, Generational<T>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Drops what a write made stale at once, rather than at the next read.
+    pub fn advance(&self, generation: u64) {
+        let _ = self.lock().at(generation);
+    }
+}
+
 /// A value that belongs to one write generation: started afresh when a newer generation is first
 /// seen, and never taken back to an older one.
 #[derive(Default)]

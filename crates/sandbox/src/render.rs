@@ -3,7 +3,7 @@
 use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde::ser::{Error as _, Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::value::RawValue;
@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 
 use crate::api::ApiVersion;
 use crate::clock::{format_ts, JiraTs};
-use crate::generation::Generational;
+use crate::generation::{Generational, Kept};
 use crate::meta::{Component, IssueType, Meta, Priority, Project, Resolution, Status, User, Version};
 use crate::Mode;
 
@@ -35,7 +35,7 @@ pub struct Ctx<'a> {
 /// version, mode, base URL), then by account id.
 #[derive(Default)]
 pub struct UserCache {
-    inner: Mutex<Generational<ByFlavour>>,
+    inner: Kept<ByFlavour>,
 }
 
 /// What a user's JSON shows besides the user: API version, mode and base URL.
@@ -49,7 +49,7 @@ const MAX_USERS: usize = 50_000;
 
 impl UserCache {
     fn lock(&self) -> std::sync::MutexGuard<'_, Generational<ByFlavour>> {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+        self.inner.lock()
     }
 
     fn get(
@@ -90,7 +90,7 @@ impl UserCache {
 
     /// Drops what a write made stale at once, rather than at the next read.
     pub fn advance(&self, generation: u64) {
-        let _ = self.lock().at(generation);
+        self.inner.advance(generation);
     }
 }
 

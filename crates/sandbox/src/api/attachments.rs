@@ -172,7 +172,7 @@ pub fn attachment_field(
     ))
 }
 
-/// The attachments of the issues whose ids are the JSON array `ids`, by issue, in id order.
+/// The attachments of a page's issues, by issue, in id order.
 pub fn rows_of_issues(
     conn: &Connection,
     ids: &super::related::PageIds,

@@ -15,12 +15,11 @@
 //! hit, against the published configuration.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 
 use axum::body::Bytes;
 
 use super::ApiVersion;
-use crate::generation::Generational;
+use crate::generation::{Generational, Kept};
 
 /// Bodies beyond this many bytes in total are not kept: the cache empties itself and starts over.
 const MAX_BYTES: usize = 32 * 1024 * 1024;
@@ -49,12 +48,12 @@ struct Inner {
 
 #[derive(Default)]
 pub struct IssueCache {
-    inner: Mutex<Generational<Inner>>,
+    inner: Kept<Inner>,
 }
 
 impl IssueCache {
     fn lock(&self) -> std::sync::MutexGuard<'_, Generational<Inner>> {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+        self.inner.lock()
     }
 
     /// The body rendered for `key` at `generation`, if there is one.
@@ -65,7 +64,7 @@ impl IssueCache {
     /// Drops every body older than `generation` now, rather than at the next read: a burst of
     /// writes then runs without the bodies it made stale still held in memory.
     pub fn advance(&self, generation: u64) {
-        let _ = self.lock().at(generation);
+        self.inner.advance(generation);
     }
 
     /// Keeps a body rendered from what was committed at `generation` (read before rendering);

@@ -307,8 +307,8 @@ fn link_from_row(r: &rusqlite::Row) -> rusqlite::Result<LinkRow> {
     })
 }
 
-/// The links of the issues whose ids are the JSON array `ids`, by issue, each issue's in id
-/// order (a link between two of them is under both).
+/// The links of a page's issues, by issue, each issue's in id order (a link between two of
+/// them is under both).
 pub fn rows_of_issues(
     conn: &Connection,
     ids: &super::related::PageIds,

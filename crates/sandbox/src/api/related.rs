@@ -4,13 +4,13 @@
 //! hundreds of issues), are also kept across requests while nothing is written: see [`RefCache`].
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use rusqlite::Connection;
 
 use super::attachments::AttachmentRow;
 use super::links::LinkRow;
-use crate::generation::Generational;
+use crate::generation::Kept;
 use crate::store::{self, IssueRow};
 
 /// Issues' short references (an issue shown as a parent or a subtask: see `store::issue_refs_in`)
@@ -20,7 +20,7 @@ use crate::store::{self, IssueRow};
 /// generation on, so a kept reference is never older than one read now would be.
 #[derive(Default)]
 pub struct RefCache {
-    inner: Mutex<Generational<Refs>>,
+    inner: Kept<Refs>,
 }
 
 /// Entries kept at most (references and subtask lists together); beyond it the cache starts
@@ -44,13 +44,9 @@ impl Refs {
 }
 
 impl RefCache {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Generational<Refs>> {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     /// Drops what a write made stale at once, rather than at the next read.
     pub fn advance(&self, generation: u64) {
-        let _ = self.lock().at(generation);
+        self.inner.advance(generation);
     }
 }
 
@@ -212,7 +208,7 @@ fn through_cache<V: Clone>(
     let mut missing = Vec::new();
     match cached {
         Some(c) => {
-            let mut g = c.cache.lock();
+            let mut g = c.cache.inner.lock();
             let kept = g.at(c.generation).map(map);
             for id in ids {
                 match kept.as_ref().and_then(|k| k.get(id)) {
@@ -231,7 +227,7 @@ fn through_cache<V: Clone>(
     }
     let answers = read(&missing)?;
     if let Some(c) = cached {
-        let mut g = c.cache.lock();
+        let mut g = c.cache.inner.lock();
         if let Some(r) = g.at(c.generation) {
             r.make_room(answers.len());
             map(r).extend(answers.iter().cloned());
@@ -246,8 +242,8 @@ fn through_cache<V: Clone>(
 /// on the page dropped by [`PageIds::has`]; otherwise as the JSON array that `json_each` reads.
 /// A range is one index seek and a short scan; the array is parsed and looked up id by id.
 pub struct PageIds {
-    range: Option<(i64, i64)>,
-    json: String,
+    range: bool,
+    params: Vec<rusqlite::types::Value>,
     set: std::collections::HashSet<i64>,
 }
 
@@ -255,31 +251,30 @@ impl PageIds {
     pub fn new(ids: impl Iterator<Item = i64>) -> PageIds {
         let set: std::collections::HashSet<i64> = ids.collect();
         let (lo, hi) = (set.iter().min().copied(), set.iter().max().copied());
-        let range = match (lo, hi) {
-            (Some(lo), Some(hi)) if hi.abs_diff(lo) <= 4 * set.len() as u64 + 16 => Some((lo, hi)),
-            _ => None,
+        let params = match (lo, hi) {
+            (Some(lo), Some(hi)) if hi.abs_diff(lo) <= 4 * set.len() as u64 + 16 => {
+                vec![lo.into(), hi.into()]
+            }
+            _ => vec![json_ids(set.iter().copied()).into()],
         };
-        let json = match range {
-            Some(_) => String::new(),
-            None => json_ids(set.iter().copied()),
-        };
-        PageIds { range, json, set }
+        PageIds {
+            range: params.len() == 2,
+            params,
+            set,
+        }
     }
 
     /// The condition that `column` is one of the ids (or in their range), on parameters ?1 and
     /// ?2 (see [`PageIds::params`]).
     pub fn clause(&self, column: &str) -> String {
         match self.range {
-            Some(_) => format!("{column} BETWEEN ?1 AND ?2"),
-            None => format!("{column} IN (SELECT value FROM json_each(?1))"),
+            true => format!("{column} BETWEEN ?1 AND ?2"),
+            false => format!("{column} IN (SELECT value FROM json_each(?1))"),
         }
     }
 
-    pub fn params(&self) -> Vec<rusqlite::types::Value> {
-        match self.range {
-            Some((lo, hi)) => vec![lo.into(), hi.into()],
-            None => vec![self.json.clone().into()],
-        }
+    pub fn params(&self) -> &[rusqlite::types::Value] {
+        &self.params
     }
 
     /// Whether `id` is one of the page's.

@@ -37,8 +37,8 @@ fn accounts(conn: &Connection, table: &str, issue_id: i64) -> rusqlite::Result<V
     .collect()
 }
 
-/// The accounts in `table` ("watchers" or "votes") of the issues whose ids are the JSON array
-/// `ids`, by issue, each issue's in account order.
+/// The accounts in `table` ("watchers" or "votes") of a page's issues, by issue, each issue's in
+/// account order.
 pub fn accounts_of_issues(
     conn: &Connection,
     table: &str,
