@@ -3,7 +3,9 @@
 use std::fmt;
 use std::ops::Range;
 
-use serde::de::{DeserializeOwned, Deserializer, MapAccess, Visitor};
+use std::sync::OnceLock;
+
+use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, Error as _, MapAccess, Visitor};
 use serde::ser::{Error as _, SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -138,6 +140,162 @@ impl Extra {
     }
 }
 
+impl Extra {
+    /// Reads the next value of `m` into the field `key`, copying its JSON text straight from the
+    /// input into this `Extra`'s buffer: no `Box<RawValue>` is made and dropped for each unknown
+    /// field (an issue has dozens). Falls back to a `Box<RawValue>` when serde_json's raw-value
+    /// protocol is not the one this was checked against (see [`raw_token`]).
+    #[doc(hidden)]
+    pub fn read_value<'de, A: MapAccess<'de>>(&mut self, key: &str, m: &mut A) -> Result<(), A::Error> {
+        match raw_token() {
+            Some(token) => m.next_value_seed(RawInto {
+                extra: self,
+                key,
+                token,
+            }),
+            None => {
+                let v: Box<RawValue> = m.next_value()?;
+                self.insert_raw(key, &v);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The name under which serde_json's deserializers hand out a value's raw text (what
+/// `Box<RawValue>` asks for), learnt from serde_json itself rather than written here, and used
+/// only once a round trip through it gave the exact text back. `None` otherwise.
+fn raw_token() -> Option<&'static str> {
+    static TOKEN: OnceLock<Option<&'static str>> = OnceLock::new();
+    *TOKEN.get_or_init(|| {
+        let token = learn_raw_token()?;
+        let text = r#"{"a": [1, "x\"y"], "b": {}}"#;
+        let mut out = Extra::new();
+        let de = &mut serde_json::Deserializer::from_str(text);
+        let read = RawMap { token }.deserialize(&mut *de).map(|e| out = e);
+        let borrowed_ok =
+            read.is_ok() && out.raw("a") == Some(r#"[1, "x\"y"]"#) && out.raw("b") == Some("{}");
+        let owned: Result<Extra, _> = RawMap { token }.deserialize(serde_json::json!({"a": [1]}));
+        let owned_ok = owned.is_ok_and(|e| e.raw("a") == Some("[1]"));
+        (borrowed_ok && owned_ok).then_some(token)
+    })
+}
+
+/// Asks `Box<RawValue>`'s `Deserialize` which newtype name it requests.
+fn learn_raw_token() -> Option<&'static str> {
+    use serde::de::value::Error as E;
+    use std::cell::Cell;
+    struct Ask<'a>(&'a Cell<Option<&'static str>>);
+    impl<'de> Deserializer<'de> for Ask<'_> {
+        type Error = E;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, E> {
+            Err(serde::de::Error::custom("not asked"))
+        }
+        fn deserialize_newtype_struct<V: Visitor<'de>>(
+            self,
+            name: &'static str,
+            _: V,
+        ) -> Result<V::Value, E> {
+            self.0.set(Some(name));
+            Err(serde::de::Error::custom("asked"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option
+            unit unit_struct seq tuple tuple_struct map struct enum identifier ignored_any
+        }
+    }
+    let asked = Cell::new(None);
+    let _ = Box::<RawValue>::deserialize(Ask(&asked));
+    asked.get()
+}
+
+/// A whole object read field by field through [`RawInto`] (the self-check of [`raw_token`]).
+struct RawMap {
+    token: &'static str,
+}
+
+impl<'de> DeserializeSeed<'de> for RawMap {
+    type Value = Extra;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Extra, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RawMap {
+    type Value = Extra;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Extra, A::Error> {
+        let mut out = Extra::new();
+        while let Some(crate::open_struct::Key(k)) = m.next_key()? {
+            m.next_value_seed(RawInto {
+                extra: &mut out,
+                key: &k,
+                token: self.token,
+            })?;
+        }
+        Ok(out)
+    }
+}
+
+/// One value's JSON text, put into `extra` under `key`.
+struct RawInto<'a> {
+    extra: &'a mut Extra,
+    key: &'a str,
+    token: &'static str,
+}
+
+impl<'de> DeserializeSeed<'de> for RawInto<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        let token = self.token;
+        d.deserialize_newtype_struct(token, self)
+    }
+}
+
+impl<'de> Visitor<'de> for RawInto<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value (read by serde_json)")
+    }
+    /// serde_json answers with a one-entry map: the token as key, the value's text as value.
+    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<(), A::Error> {
+        match m.next_key::<crate::open_struct::Key>()? {
+            Some(crate::open_struct::Key(k)) if k == self.token => {}
+            _ => return Err(A::Error::custom("Extra can only be read by serde_json")),
+        }
+        m.next_value_seed(TextInto {
+            extra: self.extra,
+            key: self.key,
+        })
+    }
+}
+
+struct TextInto<'a> {
+    extra: &'a mut Extra,
+    key: &'a str,
+}
+
+impl<'de> DeserializeSeed<'de> for TextInto<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TextInto<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a raw JSON value")
+    }
+    /// Borrowed text arrives here too (the default `visit_borrowed_str`), and so does owned.
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<(), E> {
+        self.extra.put(self.key, text);
+        Ok(())
+    }
+}
+
 impl FromIterator<(String, Value)> for Extra {
     fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Extra {
         let mut out = Extra::new();
@@ -202,10 +360,8 @@ impl<'de> Deserialize<'de> for Extra {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Extra, A::Error> {
                 let mut out = Extra::new();
-                while let Some((crate::open_struct::Key(k), v)) =
-                    m.next_entry::<crate::open_struct::Key, Box<RawValue>>()?
-                {
-                    out.insert_raw(&k, &v);
+                while let Some(crate::open_struct::Key(k)) = m.next_key()? {
+                    out.read_value(&k, &mut m)?;
                 }
                 Ok(out)
             }
@@ -243,6 +399,34 @@ mod tests {
         assert_eq!(e.get("k"), Some(json!(2)));
         assert_eq!(e.raw("kéy"), Some("[]"));
         assert_eq!(serde_json::to_value(&e).unwrap(), json!({"k": 2, "kéy": []}));
+    }
+
+    #[test]
+    fn text_is_copied_from_the_input_without_a_box_per_value() {
+        // serde_json still hands out raw text the way this was written against: otherwise every
+        // value goes through a `Box<RawValue>` again (correct, slower).
+        assert!(raw_token().is_some());
+        let text = r#"{"s": "a\"b\u00e9", "n": -1.5e3, "o": {"k": [null, true]}}"#;
+        let from_str: Extra = serde_json::from_str(text).unwrap();
+        let from_slice: Extra = serde_json::from_slice(text.as_bytes()).unwrap();
+        let from_reader: Extra = serde_json::from_reader(text.as_bytes()).unwrap();
+        for e in [&from_str, &from_slice, &from_reader] {
+            assert_eq!(e.raw("s"), Some(r#""a\"b\u00e9""#));
+            assert_eq!(e.raw("n"), Some("-1.5e3"));
+            assert_eq!(e.raw("o"), Some(r#"{"k": [null, true]}"#));
+        }
+        // Through serde_path_to_error (as the client decodes), a bad value is still named by path.
+        let de = &mut serde_json::Deserializer::from_str(r#"{"a": {"b": [1, }}"#);
+        let err = serde_path_to_error::deserialize::<_, Extra>(de).unwrap_err();
+        assert_eq!(err.path().to_string(), "a");
+    }
+
+    #[test]
+    fn other_formats_get_an_error_not_a_wrong_value() {
+        use serde::de::value::{Error, MapDeserializer};
+        let entries = vec![("k", "v")].into_iter();
+        let r: Result<Extra, Error> = Extra::deserialize(MapDeserializer::new(entries));
+        assert!(r.is_err());
     }
 
     #[test]

@@ -64,8 +64,7 @@ macro_rules! open_struct {
                                     $field = Some(m.next_value()?);
                                 } )*
                                 _ => {
-                                    let v: Box<serde_json::value::RawValue> = m.next_value()?;
-                                    extra.insert_raw(&key, &v);
+                                    extra.read_value(&key, &mut m)?;
                                 }
                             }
                         }
