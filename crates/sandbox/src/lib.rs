@@ -40,6 +40,7 @@ mod server;
 mod store;
 mod tls;
 mod webhooks;
+mod write_json;
 
 use std::net::SocketAddr;
 use std::ops::{Deref, DerefMut};

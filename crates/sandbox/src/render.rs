@@ -13,6 +13,7 @@ use crate::api::ApiVersion;
 use crate::clock::{format_ts, JiraTs};
 use crate::generation::{Generational, Kept};
 use crate::meta::{Component, IssueType, Meta, Priority, Project, Resolution, Status, User, Version};
+use crate::write_json::WriteJson;
 use crate::Mode;
 
 /// What every renderer needs: the site's configuration, the base URL, the API version and mode,
@@ -137,6 +138,9 @@ pub enum Out {
     Shared(Rc<Shared>),
     Object(BTreeMap<String, Out>),
     Array(Vec<Out>),
+    /// Compact JSON text written here (see [`Out::written`]): for the small objects every issue of
+    /// a page shows (`watches`, `votes`, `progress`), one buffer instead of a map of `Value`s.
+    Written(Vec<u8>),
 }
 
 impl Out {
@@ -144,9 +148,20 @@ impl Out {
         Out::Plain(Value::Null)
     }
 
+    /// Valid JSON that `write` puts into an empty buffer; its objects' keys sorted as a `Value`'s
+    /// are, so that it writes as the same tree built as a `Value` would.
+    pub fn written(capacity: usize, write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> Out {
+        let mut text = Vec::with_capacity(capacity);
+        match write(&mut text) {
+            Ok(()) => Out::Written(text),
+            Err(_) => Out::null(),
+        }
+    }
+
     /// The same tree as a `Value`, for callers that take one apart or pass it on.
     pub fn into_value(self) -> Value {
         match self {
+            Out::Written(text) => serde_json::from_slice(&text).unwrap_or(Value::Null),
             Out::Plain(v) => v,
             Out::Shared(s) => s.value().clone(),
             Out::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (k, v.into_value())).collect()),
@@ -215,6 +230,10 @@ impl Serialize for Out {
                 Some(raw) => raw.serialize(s),
                 None => shared.value().serialize(s),
             },
+            Out::Written(text) => {
+                let raw: &RawValue = serde_json::from_slice(text).map_err(S::Error::custom)?;
+                raw.serialize(s)
+            }
             Out::Object(m) => {
                 let mut map = s.serialize_map(Some(m.len()))?;
                 for (k, v) in m {
@@ -228,6 +247,45 @@ impl Serialize for Out {
                     seq.serialize_element(v)?;
                 }
                 seq.end()
+            }
+        }
+    }
+}
+
+impl WriteJson for Piece<'_> {
+    fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        match self {
+            Piece::Stored(v) => v.write_json(out),
+            Piece::Ts(ms) => match JiraTs(*ms).ascii() {
+                Some(text) => {
+                    out.push(b'"');
+                    out.extend_from_slice(&text);
+                    out.push(b'"');
+                    Ok(())
+                }
+                None => serde_json::to_writer(out, self),
+            },
+            Piece::Out(o) => o.write_json(out),
+        }
+    }
+}
+
+impl WriteJson for Out {
+    fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        match self {
+            Out::Plain(v) => v.write_json(out),
+            Out::Shared(shared) => match shared.raw() {
+                Some(raw) => {
+                    out.extend_from_slice(raw.get().as_bytes());
+                    Ok(())
+                }
+                None => shared.value().write_json(out),
+            },
+            Out::Object(m) => crate::write_json::object(out, m.iter()),
+            Out::Array(a) => crate::write_json::array(out, a),
+            Out::Written(text) => {
+                out.extend_from_slice(text);
+                Ok(())
             }
         }
     }

@@ -8,7 +8,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Extension;
 use base64::Engine;
-use serde::ser::{Serialize, SerializeMap};
 use serde_json::{json, Map, Value};
 
 use crate::api::{caller, ctx, object, render_page, ApiVersion, Caller, IssueJson, View};
@@ -17,6 +16,7 @@ use crate::extract::{JsonBody, Params};
 use crate::fields;
 use crate::render::Out;
 use crate::search_cursor::{chunk_len, Chunk, Lookup};
+use crate::write_json::{self, WriteJson};
 use crate::{AppState, Mode};
 
 type MaybeCaller = Option<Extension<Caller>>;
@@ -268,29 +268,37 @@ pub(crate) fn issue_size_hint(view: &View) -> usize {
 
 /// A response of `entries` and the page's `issues` under `"issues"`, keys in order (as the
 /// `BTreeMap` of them all would have them), written in one pass into one buffer.
-pub(crate) fn with_issues<T: Serialize>(
+pub(crate) fn with_issues<T: WriteJson>(
     entries: &BTreeMap<String, Out>,
     issues: &[T],
     per_issue: usize,
 ) -> ApiResult<Response> {
-    struct Body<'a, T>(&'a BTreeMap<String, Out>, &'a [T]);
-    impl<T: Serialize> Serialize for Body<'_, T> {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            let mut m = s.serialize_map(Some(self.0.len() + 1))?;
-            let mut entries = self.0.iter().peekable();
-            while let Some((k, v)) = entries.next_if(|(k, _)| k.as_str() < "issues") {
-                m.serialize_entry(k, v)?;
-            }
-            m.serialize_entry("issues", self.1)?;
-            for (k, v) in entries {
-                m.serialize_entry(k, v)?;
-            }
-            m.end()
-        }
-    }
     let mut body = Vec::with_capacity(256 + per_issue * issues.len());
-    serde_json::to_writer(&mut body, &Body(entries, issues))?;
+    page_body(&mut body, entries, issues)?;
     Ok(crate::api::json_bytes(body.into()))
+}
+
+fn page_body<T: WriteJson>(
+    out: &mut Vec<u8>,
+    entries: &BTreeMap<String, Out>,
+    issues: &[T],
+) -> serde_json::Result<()> {
+    let (before, after): (Vec<_>, Vec<_>) = entries.iter().partition(|(k, _)| k.as_str() < "issues");
+    out.push(b'{');
+    for (k, v) in before {
+        write_json::key(out, k)?;
+        v.write_json(out)?;
+        out.push(b',');
+    }
+    write_json::key(out, "issues")?;
+    write_json::array(out, issues)?;
+    for (k, v) in after {
+        out.push(b',');
+        write_json::key(out, k)?;
+        v.write_json(out)?;
+    }
+    out.push(b'}');
+    Ok(())
 }
 
 /// The legacy `/search`: removed in Cloud (410), offset-paged in Data Center.

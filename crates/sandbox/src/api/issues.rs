@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -19,8 +20,8 @@ use crate::fields::{self, change_field, change_repr};
 use crate::meta::{CustomKind, Meta, Project, User};
 use crate::render::{Ctx, Out, Piece};
 use crate::store::{self, ChangeItem, IssueRow};
+use crate::write_json::{self, WriteJson};
 use crate::{AppState, Mode};
-use serde::ser::SerializeMap;
 
 type MaybeCaller = Option<Extension<Caller>>;
 
@@ -125,7 +126,7 @@ fn field_value<'i>(
             return super::attachments::attachment_field(cx, conn, i.id, known).map(|v| Some(v.into()));
         }
         "watches" | "votes" => {
-            return super::watchers::field_value(cx, conn, user, i, id, related).map(|v| v.map(Piece::from))
+            return super::watchers::field_value(cx, conn, user, i, id, related).map(|v| v.map(Piece::Out))
         }
         _ => {}
     }
@@ -177,27 +178,50 @@ fn field_value<'i>(
 
 /// The field ids of a view in the order an issue's `fields` shows them (sorted, as a JSON object's
 /// keys are), each once.
-pub struct FieldOrder<'v>(Vec<&'v str>);
+pub struct FieldOrder<'v>(Vec<&'v str>, Rc<FieldKeys>);
 
 impl<'v> FieldOrder<'v> {
     pub fn of(view: &'v View) -> FieldOrder<'v> {
         let mut ids: Vec<&str> = view.fields.iter().map(String::as_str).collect();
         ids.sort_unstable();
         ids.dedup();
-        FieldOrder(ids)
+        let keys = FieldKeys::of(&ids);
+        FieldOrder(ids, Rc::new(keys))
     }
 }
 
-/// An issue's fields, in key order, written as one JSON object.
-struct FieldsJson<'a, 'r>(&'a [(&'r str, Piece<'r>)]);
+/// The ids of a [`FieldOrder`] each written once as `"id":`, for every issue of a page to copy:
+/// an issue of navigable fields has sixty-odd of them.
+#[derive(Default)]
+struct FieldKeys {
+    /// Each id, then where its `"id":` lies in `written`.
+    ids: Vec<(String, std::ops::Range<usize>)>,
+    written: Vec<u8>,
+}
 
-impl serde::Serialize for FieldsJson<'_, '_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(self.0.len()))?;
-        for (id, piece) in self.0 {
-            m.serialize_entry(id, piece)?;
+impl FieldKeys {
+    fn of(ids: &[&str]) -> FieldKeys {
+        let mut keys = FieldKeys::default();
+        for id in ids {
+            let start = keys.written.len();
+            if write_json::key(&mut keys.written, id).is_err() {
+                keys.written.truncate(start);
+                continue;
+            }
+            keys.ids.push((id.to_string(), start..keys.written.len()));
         }
-        m.end()
+        keys
+    }
+
+    /// Writes `"id":`. Fields come in the order's order, some left out: `next` is where the search
+    /// for the next one starts.
+    fn write(&self, out: &mut Vec<u8>, next: &mut usize, id: &str) -> serde_json::Result<()> {
+        if let Some(i) = self.ids[*next..].iter().position(|(k, _)| k == id) {
+            *next += i + 1;
+            out.extend_from_slice(&self.written[self.ids[*next - 1].1.clone()]);
+            return Ok(());
+        }
+        write_json::key(out, id)
     }
 }
 
@@ -213,6 +237,8 @@ pub struct IssueJson<'r> {
     api: &'r str,
     /// The fields and `expand`; `None` when left out (a search for ids alone).
     fields: Option<Vec<(&'r str, Piece<'r>)>>,
+    /// The fields' keys, written once for the page.
+    keys: Rc<FieldKeys>,
     /// What the view expanded (`changelog`, `names`, `properties`...), by key.
     expanded: BTreeMap<String, Out>,
 }
@@ -247,27 +273,66 @@ impl IssueJson<'_> {
 
 /// Writes the keys in the order a `BTreeMap` of the same entries would (see [`IssueJson::into_out`]):
 /// the expanded entries merged in among the ones every issue has.
-impl serde::Serialize for IssueJson<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
+impl WriteJson for IssueJson<'_> {
+    fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        use std::io::Write;
+        out.push(b'{');
+        let mut first = true;
+        let mut entry = |out: &mut Vec<u8>, key: &str| {
+            if !std::mem::take(&mut first) {
+                out.push(b',');
+            }
+            write_json::key(out, key)
+        };
         let mut expanded = self.expanded.iter().peekable();
         for key in ["expand", "fields", "id", "key", "self"] {
             while let Some((k, v)) = expanded.next_if(|(k, _)| k.as_str() < key) {
-                m.serialize_entry(k, v)?;
+                entry(out, k)?;
+                v.write_json(out)?;
             }
             match (key, &self.fields) {
-                ("expand", Some(_)) => m.serialize_entry(key, EXPANDABLE)?,
-                ("fields", Some(fields)) => m.serialize_entry(key, &FieldsJson(fields))?,
-                ("id", _) => m.serialize_entry(key, &format_args!("{}", self.id))?,
-                ("key", _) => m.serialize_entry(key, self.key)?,
-                ("self", _) => m.serialize_entry(key, &format_args!("{}/issue/{}", self.api, self.id))?,
+                ("expand", Some(_)) => {
+                    entry(out, key)?;
+                    write_json::string(out, EXPANDABLE)?;
+                }
+                ("fields", Some(fields)) => {
+                    entry(out, key)?;
+                    out.push(b'{');
+                    let mut next = 0;
+                    for (i, (id, piece)) in fields.iter().enumerate() {
+                        if i > 0 {
+                            out.push(b',');
+                        }
+                        self.keys.write(out, &mut next, id)?;
+                        piece.write_json(out)?;
+                    }
+                    out.push(b'}');
+                }
+                ("id", _) => {
+                    entry(out, key)?;
+                    write!(out, "\"{}\"", self.id).map_err(serde_json::Error::io)?;
+                }
+                ("key", _) => {
+                    entry(out, key)?;
+                    write_json::string(out, self.key)?;
+                }
+                ("self", _) => {
+                    entry(out, key)?;
+                    if write_json::plain(self.api) {
+                        write!(out, "\"{}/issue/{}\"", self.api, self.id).map_err(serde_json::Error::io)?;
+                    } else {
+                        write_json::string(out, &format!("{}/issue/{}", self.api, self.id))?;
+                    }
+                }
                 _ => {}
             }
         }
         for (k, v) in expanded {
-            m.serialize_entry(k, v)?;
+            entry(out, k)?;
+            v.write_json(out)?;
         }
-        m.end()
+        out.push(b'}');
+        Ok(())
     }
 }
 
@@ -394,6 +459,7 @@ fn render<'r>(
         key: &i.key,
         api: cx.api(),
         fields: Some(pieces),
+        keys: order.1.clone(),
         expanded: o,
     })
 }
@@ -978,7 +1044,8 @@ pub async fn get(
     let issue = visible_issue(&db, &me, &cache_key.issue)?;
     let cx = ctx(&state, &db.meta, &cache_key.base, v);
     let view = View::from_params(&db.meta, &parse_query(&cache_key.query), true);
-    let mut body = serde_json::to_vec(&render_issue_json(&cx, &tx, &me, &issue, &view)?)?;
+    let mut body = Vec::new();
+    render_issue_json(&cx, &tx, &me, &issue, &view)?.write_json(&mut body)?;
     // Kept in the cache: without the spare capacity (up to half) the serialiser's growth leaves.
     body.shrink_to_fit();
     let body = Bytes::from(body);
@@ -1415,6 +1482,7 @@ mod tests {
             key: "SHOP-42",
             api: "http://127.0.0.1:8080/rest/api/3",
             fields: Some(fields),
+            keys: Rc::new(FieldKeys::of(&["created", "description", "labels", "summary"])),
             expanded: expanded
                 .iter()
                 .map(|k| (k.to_string(), json!({"what": k, "n": [1, 2.5]}).into()))
@@ -1442,9 +1510,15 @@ mod tests {
         ];
         for expanded in expansions {
             for with_fields in [true, false] {
-                let direct = serde_json::to_string(&issue(&stored, expanded, with_fields)).unwrap();
-                let tree = serde_json::to_string(&issue(&stored, expanded, with_fields).into_out()).unwrap();
-                assert_eq!(direct, tree);
+                let mut direct = Vec::new();
+                issue(&stored, expanded, with_fields)
+                    .write_json(&mut direct)
+                    .unwrap();
+                let tree = serde_json::to_vec(&issue(&stored, expanded, with_fields).into_out()).unwrap();
+                assert_eq!(
+                    String::from_utf8(direct).unwrap(),
+                    String::from_utf8(tree).unwrap()
+                );
             }
         }
     }

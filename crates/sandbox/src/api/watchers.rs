@@ -14,8 +14,9 @@ use super::{caller, ctx, in_tx, visible_issue, ApiVersion, Caller};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonBody, Params};
 use crate::meta::{Meta, User};
-use crate::render::Ctx;
+use crate::render::{Ctx, Out};
 use crate::store::IssueRow;
+use crate::write_json;
 use crate::AppState;
 
 type MaybeCaller = Option<Extension<Caller>>;
@@ -70,7 +71,8 @@ pub fn field_value(
     i: &IssueRow,
     id: &str,
     related: Option<&Related>,
-) -> rusqlite::Result<Option<Value>> {
+) -> rusqlite::Result<Option<Out>> {
+    use std::io::Write;
     let api = cx.api();
     let read = |table: &str| -> rusqlite::Result<Cow<[String]>> {
         Ok(match related.and_then(|r| r.accounts(table, i.id)) {
@@ -78,22 +80,39 @@ pub fn field_value(
             None => accounts(conn, table, i.id)?.into(),
         })
     };
+    // Keys in a `Value`'s order (see `Out::written`).
+    let counter = |flag: &str, mine: bool, what: &str, key: &str, n: usize| {
+        Out::written(api.len() + i.key.len() + 64, |out| {
+            write!(out, r#"{{"{flag}":{mine},"self":"#)?;
+            if write_json::plain(api) && write_json::plain(&i.key) {
+                write!(out, r#""{api}/issue/{}/{what}""#, i.key)?;
+            } else {
+                write_json::string(out, &format!("{api}/issue/{}/{what}", i.key))
+                    .map_err(std::io::Error::other)?;
+            }
+            write!(out, r#","{key}":{n}}}"#)
+        })
+    };
     Ok(match id {
         "watches" => {
             let w = read("watchers")?;
-            Some(json!({
-                "self": format!("{api}/issue/{}/watchers", i.key),
-                "watchCount": w.len(),
-                "isWatching": w.contains(&user.account_id),
-            }))
+            Some(counter(
+                "isWatching",
+                w.contains(&user.account_id),
+                "watchers",
+                "watchCount",
+                w.len(),
+            ))
         }
         "votes" => {
             let v = read("votes")?;
-            Some(json!({
-                "self": format!("{api}/issue/{}/votes", i.key),
-                "votes": v.len(),
-                "hasVoted": v.contains(&user.account_id),
-            }))
+            Some(counter(
+                "hasVoted",
+                v.contains(&user.account_id),
+                "votes",
+                "votes",
+                v.len(),
+            ))
         }
         _ => None,
     })

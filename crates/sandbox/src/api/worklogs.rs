@@ -19,7 +19,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonBody, Params};
 use crate::fields::rich_text_in;
 use crate::meta::{Meta, User};
-use crate::render::Ctx;
+use crate::render::{Ctx, Out};
 use crate::store::{self, ChangeItem, IssueRow};
 use crate::AppState;
 
@@ -122,7 +122,7 @@ pub fn field_value(
     i: &IssueRow,
     subs: &std::cell::OnceCell<std::borrow::Cow<'_, [IssueRow]>>,
     id: &str,
-) -> rusqlite::Result<Option<Value>> {
+) -> rusqlite::Result<Option<Out>> {
     // Every field of an issue comes through here first: the others leave before any lookup,
     // most of them (custom fields, `summary`, `status`...) on their first letter.
     if !matches!(id.as_bytes().first(), Some(b't' | b'a' | b'p' | b'w')) {
@@ -159,21 +159,30 @@ pub fn field_value(
         }
         Ok(sum.map(|n| json!(n)).unwrap_or(Value::Null))
     };
+    // Keys in a `Value`'s order (see `Out::written`).
+    use std::io::Write;
     let progress = |spent: Option<i64>, rem: Option<i64>| {
         let (s, r) = (spent.unwrap_or(0), rem.unwrap_or(0));
         let total = s + r;
-        if total > 0 {
-            json!({"progress": s, "total": total, "percent": s * 100 / total})
-        } else {
-            json!({"progress": 0, "total": 0})
-        }
+        Out::written(64, |out| {
+            if total > 0 {
+                write!(
+                    out,
+                    r#"{{"percent":{},"progress":{s},"total":{total}}}"#,
+                    s * 100 / total
+                )
+            } else {
+                out.extend_from_slice(br#"{"progress":0,"total":0}"#);
+                Ok(())
+            }
+        })
     };
     Ok(Some(match id {
-        "timeoriginalestimate" => json!(orig()),
-        "timeestimate" => json!(rem()),
-        "timespent" => json!(spent()),
+        "timeoriginalestimate" => json!(orig()).into(),
+        "timeestimate" => json!(rem()).into(),
+        "timespent" => json!(spent()).into(),
         "aggregatetimeoriginalestimate" | "aggregatetimeestimate" | "aggregatetimespent" => {
-            aggregate(id.strip_prefix("aggregate").unwrap_or(id))?
+            aggregate(id.strip_prefix("aggregate").unwrap_or(id))?.into()
         }
         "progress" => progress(spent(), rem()),
         "aggregateprogress" => progress(
@@ -183,7 +192,8 @@ pub fn field_value(
         "workratio" => match orig() {
             Some(o) if o > 0 => json!(spent().unwrap_or(0) * 100 / o),
             _ => json!(-1),
-        },
+        }
+        .into(),
         "timetracking" => {
             let mut o = Map::new();
             if let Some(n) = orig() {
@@ -198,7 +208,7 @@ pub fn field_value(
                 o.insert("timeSpent".into(), json!(format_duration(n)));
                 o.insert("timeSpentSeconds".into(), json!(n));
             }
-            Value::Object(o)
+            Value::Object(o).into()
         }
         "worklog" => {
             let (total, rows) = page(conn, i.id, 0, 20, None, None)?;
@@ -208,6 +218,7 @@ pub fn field_value(
                 "total": total,
                 "worklogs": rows.iter().map(|w| worklog_json(cx, w, &i.key)).collect::<Vec<_>>(),
             })
+            .into()
         }
         _ => return Ok(None),
     }))
