@@ -150,7 +150,7 @@ impl Out {
 
     /// Valid JSON that `write` puts into an empty buffer; its objects' keys sorted as a `Value`'s
     /// are, so that it writes as the same tree built as a `Value` would.
-    pub fn written(capacity: usize, write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> Out {
+    pub fn written(capacity: usize, write: impl FnOnce(&mut Vec<u8>) -> serde_json::Result<()>) -> Out {
         let mut text = Vec::with_capacity(capacity);
         match write(&mut text) {
             Ok(()) => Out::Written(text),

@@ -34,6 +34,24 @@ pub fn string(out: &mut Vec<u8>, s: &str) -> serde_json::Result<()> {
     }
 }
 
+/// The parts, one after the other, as one JSON string (a URL from its pieces, without making it).
+pub fn joined(out: &mut Vec<u8>, parts: &[&str]) -> serde_json::Result<()> {
+    if !parts.iter().all(|p| plain(p)) {
+        return string(out, &parts.concat());
+    }
+    out.push(b'"');
+    for p in parts {
+        out.extend_from_slice(p.as_bytes());
+    }
+    out.push(b'"');
+    Ok(())
+}
+
+/// A whole number, as serde_json writes it.
+pub fn int(out: &mut Vec<u8>, n: i64) -> serde_json::Result<()> {
+    serde_json::to_writer(out, &n)
+}
+
 /// `"key":`, the start of an object's entry.
 pub fn key(out: &mut Vec<u8>, k: &str) -> serde_json::Result<()> {
     string(out, k)?;
@@ -112,6 +130,15 @@ mod tests {
         let mut out = Vec::new();
         v.write_json(&mut out).unwrap();
         out
+    }
+
+    #[test]
+    fn joined_parts_are_one_string() {
+        for parts in [&["http://h", "/issue/", "A-1"][..], &["a\"", "b\n"], &[]] {
+            let mut out = Vec::new();
+            joined(&mut out, parts).unwrap();
+            assert_eq!(out, serde_json::to_vec(&parts.concat()).unwrap());
+        }
     }
 
     #[test]

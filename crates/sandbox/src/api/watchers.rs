@@ -72,7 +72,6 @@ pub fn field_value(
     id: &str,
     related: Option<&Related>,
 ) -> rusqlite::Result<Option<Out>> {
-    use std::io::Write;
     let api = cx.api();
     let read = |table: &str| -> rusqlite::Result<Cow<[String]>> {
         Ok(match related.and_then(|r| r.accounts(table, i.id)) {
@@ -83,14 +82,20 @@ pub fn field_value(
     // Keys in a `Value`'s order (see `Out::written`).
     let counter = |flag: &str, mine: bool, what: &str, key: &str, n: usize| {
         Out::written(api.len() + i.key.len() + 64, |out| {
-            write!(out, r#"{{"{flag}":{mine},"self":"#)?;
-            if write_json::plain(api) && write_json::plain(&i.key) {
-                write!(out, r#""{api}/issue/{}/{what}""#, i.key)?;
+            out.extend_from_slice(b"{\"");
+            out.extend_from_slice(flag.as_bytes());
+            out.extend_from_slice(if mine {
+                b"\":true,\"self\":"
             } else {
-                write_json::string(out, &format!("{api}/issue/{}/{what}", i.key))
-                    .map_err(std::io::Error::other)?;
-            }
-            write!(out, r#","{key}":{n}}}"#)
+                b"\":false,\"self\":"
+            });
+            write_json::joined(out, &[api, "/issue/", &i.key, "/", what])?;
+            out.extend_from_slice(b",\"");
+            out.extend_from_slice(key.as_bytes());
+            out.extend_from_slice(b"\":");
+            write_json::int(out, i64::try_from(n).unwrap_or(i64::MAX))?;
+            out.push(b'}');
+            Ok(())
         })
     };
     Ok(match id {

@@ -21,6 +21,7 @@ use crate::fields::rich_text_in;
 use crate::meta::{Meta, User};
 use crate::render::{Ctx, Out};
 use crate::store::{self, ChangeItem, IssueRow};
+use crate::write_json;
 use crate::AppState;
 
 type MaybeCaller = Option<Extension<Caller>>;
@@ -160,21 +161,22 @@ pub fn field_value(
         Ok(sum.map(|n| json!(n)).unwrap_or(Value::Null))
     };
     // Keys in a `Value`'s order (see `Out::written`).
-    use std::io::Write;
     let progress = |spent: Option<i64>, rem: Option<i64>| {
         let (s, r) = (spent.unwrap_or(0), rem.unwrap_or(0));
         let total = s + r;
         Out::written(64, |out| {
             if total > 0 {
-                write!(
-                    out,
-                    r#"{{"percent":{},"progress":{s},"total":{total}}}"#,
-                    s * 100 / total
-                )
+                out.extend_from_slice(br#"{"percent":"#);
+                write_json::int(out, s * 100 / total)?;
+                out.extend_from_slice(br#","progress":"#);
+                write_json::int(out, s)?;
+                out.extend_from_slice(br#","total":"#);
+                write_json::int(out, total)?;
+                out.push(b'}');
             } else {
                 out.extend_from_slice(br#"{"progress":0,"total":0}"#);
-                Ok(())
             }
+            Ok(())
         })
     };
     Ok(Some(match id {
