@@ -105,13 +105,21 @@ pub fn history_json(cx: &Ctx, h: &store::History) -> Value {
     })
 }
 
+/// What several fields of one issue read, read once for all of them: its subtasks (or its page's
+/// reading of them), its time figures.
+#[derive(Default)]
+struct IssueReads<'s> {
+    subs: std::cell::OnceCell<Cow<'s, [IssueRow]>>,
+    times: super::worklogs::Times,
+}
+
 /// One field of an issue as the API shows it; `None` for ids that never appear in `fields`.
 fn field_value<'i>(
     cx: &Ctx,
     conn: &Connection,
     user: &User,
     i: &'i IssueRow,
-    subs: &std::cell::OnceCell<Cow<'_, [IssueRow]>>,
+    reads: &IssueReads<'_>,
     related: Option<&Related>,
     id: &str,
 ) -> rusqlite::Result<Option<Piece<'i>>> {
@@ -149,7 +157,7 @@ fn field_value<'i>(
             parent.unwrap_or(Out::null()).into()
         }
         "subtasks" => Out::Array(
-            store::subtasks_once(conn, i.id, subs)?
+            store::subtasks_once(conn, i.id, &reads.subs)?
                 .iter()
                 .map(|s| issue_ref_out(cx, s))
                 .collect(),
@@ -169,7 +177,7 @@ fn field_value<'i>(
         "security" | "lastViewed" => Out::null().into(),
         "statusCategory" | "issuekey" | "thumbnail" => return Ok(None),
         // Time tracking and worklogs (issue 3), asked only about the ids left.
-        other => match super::worklogs::field_value(cx, conn, i, subs, other)? {
+        other => match super::worklogs::field_value(cx, conn, i, &reads.subs, &reads.times, other)? {
             Some(v) => v.into(),
             None => fields::value_piece(cx, other, i.get(other)),
         },
@@ -381,13 +389,13 @@ fn render<'r>(
     related: Option<&Related>,
 ) -> ApiResult<IssueJson<'r>> {
     let meta = cx.meta;
-    let subs = std::cell::OnceCell::new();
+    let reads = IssueReads::default();
     if let Some(known) = related.and_then(|r| r.subtasks(i.id)) {
-        let _ = subs.set(Cow::Borrowed(known));
+        let _ = reads.subs.set(Cow::Borrowed(known));
     }
     let mut pieces: Vec<(&str, Piece)> = Vec::with_capacity(order.0.len());
     for &id in &order.0 {
-        if let Some(v) = field_value(cx, conn, user, i, &subs, related, id)? {
+        if let Some(v) = field_value(cx, conn, user, i, &reads, related, id)? {
             pieces.push((id, v));
         }
     }

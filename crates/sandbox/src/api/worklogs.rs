@@ -5,6 +5,7 @@
 //! moves them together and records the change. Durations read and print with Jira's defaults:
 //! 8-hour days and 5-day weeks.
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, State};
@@ -116,12 +117,52 @@ pub fn timetracking_in(value: &Value, current: &Map<String, Value>) -> Result<Ve
     Ok(out)
 }
 
+/// The stored time fields that the time-tracking fields show.
+const TIME_IDS: [&str; 3] = ["timeoriginalestimate", "timeestimate", "timespent"];
+
+/// An issue's original estimate, remaining estimate and time spent (in [`TIME_IDS`]' order),
+/// its own and with its subtasks', each read once however many of a page's nine time fields
+/// show them.
+#[derive(Default)]
+pub struct Times {
+    own: OnceCell<[Option<i64>; 3]>,
+    total: OnceCell<[Option<i64>; 3]>,
+}
+
+impl Times {
+    fn own(&self, i: &IssueRow) -> [Option<i64>; 3] {
+        *self.own.get_or_init(|| TIME_IDS.map(|id| secs(&i.fields, id)))
+    }
+
+    /// With the subtasks' added; `None` where neither the issue nor a subtask has any.
+    fn total(
+        &self,
+        conn: &Connection,
+        i: &IssueRow,
+        subs: &OnceCell<std::borrow::Cow<'_, [IssueRow]>>,
+    ) -> rusqlite::Result<[Option<i64>; 3]> {
+        if let Some(t) = self.total.get() {
+            return Ok(*t);
+        }
+        let mut sum = self.own(i);
+        for s in store::subtasks_once(conn, i.id, subs)? {
+            for (total, id) in sum.iter_mut().zip(TIME_IDS) {
+                if let Some(n) = secs(&s.fields, id) {
+                    *total = Some(total.unwrap_or(0) + n);
+                }
+            }
+        }
+        Ok(*self.total.get_or_init(|| sum))
+    }
+}
+
 /// Time tracking and worklog fields of an issue; `None` for other ids.
 pub fn field_value(
     cx: &Ctx,
     conn: &Connection,
     i: &IssueRow,
-    subs: &std::cell::OnceCell<std::borrow::Cow<'_, [IssueRow]>>,
+    subs: &OnceCell<std::borrow::Cow<'_, [IssueRow]>>,
+    times: &Times,
     id: &str,
 ) -> rusqlite::Result<Option<Out>> {
     // Every field of an issue comes through here first: the others leave before any lookup,
@@ -145,21 +186,8 @@ pub fn field_value(
     ) {
         return Ok(None);
     }
-    let f = &i.fields;
-    // Read when a field shows them: each is a lookup among the issue's stored fields, and a page
-    // asks for nine time fields of every issue.
-    let orig = || secs(f, "timeoriginalestimate");
-    let rem = || secs(f, "timeestimate");
-    let spent = || secs(f, "timespent");
-    let aggregate = |id: &str| -> rusqlite::Result<Value> {
-        let mut sum = secs(f, id);
-        for s in store::subtasks_once(conn, i.id, subs)? {
-            if let Some(n) = secs(&s.fields, id) {
-                sum = Some(sum.unwrap_or(0) + n);
-            }
-        }
-        Ok(sum.map(|n| json!(n)).unwrap_or(Value::Null))
-    };
+    let [orig, rem, spent] = times.own(i);
+    let total = || times.total(conn, i, subs);
     // Keys in a `Value`'s order (see `Out::written`).
     let progress = |spent: Option<i64>, rem: Option<i64>| {
         let (s, r) = (spent.unwrap_or(0), rem.unwrap_or(0));
@@ -180,33 +208,33 @@ pub fn field_value(
         })
     };
     Ok(Some(match id {
-        "timeoriginalestimate" => json!(orig()).into(),
-        "timeestimate" => json!(rem()).into(),
-        "timespent" => json!(spent()).into(),
-        "aggregatetimeoriginalestimate" | "aggregatetimeestimate" | "aggregatetimespent" => {
-            aggregate(id.strip_prefix("aggregate").unwrap_or(id))?.into()
+        "timeoriginalestimate" => json!(orig).into(),
+        "timeestimate" => json!(rem).into(),
+        "timespent" => json!(spent).into(),
+        "aggregatetimeoriginalestimate" => json!(total()?[0]).into(),
+        "aggregatetimeestimate" => json!(total()?[1]).into(),
+        "aggregatetimespent" => json!(total()?[2]).into(),
+        "progress" => progress(spent, rem),
+        "aggregateprogress" => {
+            let [_, rem, spent] = total()?;
+            progress(spent, rem)
         }
-        "progress" => progress(spent(), rem()),
-        "aggregateprogress" => progress(
-            aggregate("timespent")?.as_i64(),
-            aggregate("timeestimate")?.as_i64(),
-        ),
-        "workratio" => match orig() {
-            Some(o) if o > 0 => json!(spent().unwrap_or(0) * 100 / o),
+        "workratio" => match orig {
+            Some(o) if o > 0 => json!(spent.unwrap_or(0) * 100 / o),
             _ => json!(-1),
         }
         .into(),
         "timetracking" => {
             let mut o = Map::new();
-            if let Some(n) = orig() {
+            if let Some(n) = orig {
                 o.insert("originalEstimate".into(), json!(format_duration(n)));
                 o.insert("originalEstimateSeconds".into(), json!(n));
             }
-            if let Some(n) = rem() {
+            if let Some(n) = rem {
                 o.insert("remainingEstimate".into(), json!(format_duration(n)));
                 o.insert("remainingEstimateSeconds".into(), json!(n));
             }
-            if let Some(n) = spent() {
+            if let Some(n) = spent {
                 o.insert("timeSpent".into(), json!(format_duration(n)));
                 o.insert("timeSpentSeconds".into(), json!(n));
             }
