@@ -446,6 +446,108 @@ async fn worklogs_move_time_tracking_and_the_estimate() {
 }
 
 #[tokio::test]
+async fn aggregate_time_fields_add_up_the_subtasks_on_a_get_and_on_a_search_page() {
+    let sb = Sb::start(Seed::Empty).await;
+    sb.project("AGG").await;
+    let parent = sb.issue("AGG", "Parent", "Story").await;
+    let bare = sb.issue("AGG", "No time at all", "Story").await;
+    let (s, b) = sb
+        .put(
+            &format!("/rest/api/2/issue/{parent}"),
+            json!({"fields": {"timetracking": {"originalEstimate": "1d"}}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{b}");
+    for (summary, estimate, spent) in [
+        ("one", Some("2h"), Some("1h")),
+        ("two", None, Some("30m")),
+        ("three", None, None),
+    ] {
+        let mut fields = json!({"project": {"key": "AGG"}, "summary": summary, "issuetype": {"name": "Subtask"}, "parent": {"key": parent}});
+        if let Some(e) = estimate {
+            fields["timetracking"] = json!({"originalEstimate": e});
+        }
+        let (s, sub) = sb.post("/rest/api/2/issue", json!({ "fields": fields })).await;
+        assert_eq!(s, StatusCode::CREATED, "{sub}");
+        if let Some(t) = spent {
+            let key = sub["key"].as_str().unwrap();
+            let (s, w) = sb
+                .post(
+                    &format!("/rest/api/2/issue/{key}/worklog"),
+                    json!({"timeSpent": t}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{w}");
+        }
+    }
+    // Each issue's own figures, read back, summed here: the parent has 1d estimated and none
+    // spent; the subtasks 2h estimated (1h left) with 1h spent, 30m spent, and nothing.
+    let time = "timeoriginalestimate,timeestimate,timespent";
+    let (_, subs) = sb
+        .post(
+            "/rest/api/3/search/jql",
+            json!({"jql": format!("parent = {parent}"), "fields": time.split(',').collect::<Vec<_>>()}),
+        )
+        .await;
+    let (_, own) = sb.get(&format!("/rest/api/3/issue/{parent}?fields={time}")).await;
+    let sum = |id: &str| -> Value {
+        let mut total: Option<i64> = own["fields"][id].as_i64();
+        for s in subs["issues"].as_array().unwrap() {
+            if let Some(n) = s["fields"][id].as_i64() {
+                total = Some(total.unwrap_or(0) + n);
+            }
+        }
+        json!(total)
+    };
+    let expected = json!({
+        "aggregatetimeoriginalestimate": sum("timeoriginalestimate"),
+        "aggregatetimeestimate": sum("timeestimate"),
+        "aggregatetimespent": sum("timespent"),
+    });
+    assert_eq!(expected["aggregatetimeoriginalestimate"], json!(28_800 + 7_200));
+    assert_eq!(expected["aggregatetimespent"], json!(3_600 + 1_800));
+    let (spent, left) = (
+        expected["aggregatetimespent"].as_i64().unwrap(),
+        expected["aggregatetimeestimate"].as_i64().unwrap(),
+    );
+    let progress = json!({"progress": spent, "total": spent + left, "percent": spent * 100 / (spent + left)});
+    let asked = "aggregatetimeoriginalestimate,aggregatetimeestimate,aggregatetimespent,aggregateprogress,progress,subtasks";
+    let (_, got) = sb
+        .get(&format!("/rest/api/3/issue/{parent}?fields={asked}"))
+        .await;
+    let (_, page) = sb
+        .post(
+            "/rest/api/3/search/jql",
+            json!({"jql": "project = AGG AND issuetype = Story ORDER BY key", "fields": asked.split(',').collect::<Vec<_>>()}),
+        )
+        .await;
+    let on_page = &page["issues"][0];
+    assert_eq!(on_page["key"], json!(parent));
+    for issue in [&got, on_page] {
+        let f = &issue["fields"];
+        assert_eq!(f["subtasks"].as_array().map(Vec::len), Some(3), "{issue}");
+        for id in [
+            "aggregatetimeoriginalestimate",
+            "aggregatetimeestimate",
+            "aggregatetimespent",
+        ] {
+            assert_eq!(f[id], expected[id], "{id} of {issue}");
+        }
+        assert_eq!(f["aggregateprogress"], progress, "{issue}");
+        // The parent's own progress: nothing spent on it.
+        assert_eq!(f["progress"]["progress"], json!(0), "{issue}");
+    }
+    // Nothing anywhere: null, and an empty progress.
+    let none = &page["issues"][1];
+    assert_eq!(none["key"], json!(bare));
+    assert_eq!(none["fields"]["aggregatetimespent"], Value::Null);
+    assert_eq!(
+        none["fields"]["aggregateprogress"],
+        json!({"progress": 0, "total": 0})
+    );
+}
+
+#[tokio::test]
 async fn worklog_changes_are_listed_since_a_time() {
     let sb = Sb::start(Seed::Empty).await;
     let (a, b) = two_issues(&sb).await;
