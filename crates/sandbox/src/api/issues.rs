@@ -105,6 +105,9 @@ pub fn history_json(cx: &Ctx, h: &store::History) -> Value {
     })
 }
 
+/// What a field that an issue does not store shows as, before `field_value` sees it.
+static NULL: Value = Value::Null;
+
 /// What several fields of one issue read, read once for all of them: its subtasks (or its page's
 /// reading of them), its time figures.
 #[derive(Default)]
@@ -121,7 +124,7 @@ fn field_value<'i>(
     i: &'i IssueRow,
     reads: &IssueReads<'_>,
     related: Option<&Related>,
-    id: &str,
+    (id, stored): (&str, &'i Value),
 ) -> rusqlite::Result<Option<Piece<'i>>> {
     // Links, attachments, watchers and votes (issue 3).
     match id {
@@ -140,7 +143,7 @@ fn field_value<'i>(
     }
     let api = cx.api();
     Ok(Some(match id {
-        "summary" => Piece::Stored(i.get("summary")),
+        "summary" => Piece::Stored(stored),
         "issuetype" => cx.issue_type_out(i.issue_type_id).into(),
         "project" => cx.project_out(i.project_id).into(),
         "status" => cx.status_out(i.status_id).into(),
@@ -179,7 +182,7 @@ fn field_value<'i>(
         // Time tracking and worklogs (issue 3), asked only about the ids left.
         other => match super::worklogs::field_value(cx, conn, i, &reads.subs, &reads.times, other)? {
             Some(v) => v.into(),
-            None => fields::value_piece(cx, other, i.get(other)),
+            None => fields::value_piece(cx, other, stored),
         },
     }))
 }
@@ -394,8 +397,16 @@ fn render<'r>(
         let _ = reads.subs.set(Cow::Borrowed(known));
     }
     let mut pieces: Vec<(&str, Piece)> = Vec::with_capacity(order.0.len());
+    // The stored fields and the order's ids are both sorted (as strings): each id's stored value
+    // is found by walking the two together, not by a search of the stored fields for each.
+    let mut stored = i.fields.iter().peekable();
     for &id in &order.0 {
-        if let Some(v) = field_value(cx, conn, user, i, &reads, related, id)? {
+        while stored.next_if(|(k, _)| k.as_str() < id).is_some() {}
+        let value = match stored.peek() {
+            Some((k, v)) if k.as_str() == id => *v,
+            _ => &NULL,
+        };
+        if let Some(v) = field_value(cx, conn, user, i, &reads, related, (id, value))? {
             pieces.push((id, v));
         }
     }
