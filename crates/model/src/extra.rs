@@ -147,7 +147,17 @@ impl Extra {
     /// protocol is not the one this was checked against (see [`raw_token`]).
     #[doc(hidden)]
     pub fn read_value<'de, A: MapAccess<'de>>(&mut self, key: &str, m: &mut A) -> Result<(), A::Error> {
-        match raw_token() {
+        self.read_with(key, m, raw_token())
+    }
+
+    /// [`read_value`](Extra::read_value) through `token`, or through a `Box<RawValue>` without one.
+    fn read_with<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+        token: Option<&'static str>,
+    ) -> Result<(), A::Error> {
+        match token {
             Some(token) => m.next_value_seed(RawInto {
                 extra: self,
                 key,
@@ -172,10 +182,10 @@ fn raw_token() -> Option<&'static str> {
         let text = r#"{"a": [1, "x\"y"], "b": {}}"#;
         let mut out = Extra::new();
         let de = &mut serde_json::Deserializer::from_str(text);
-        let read = RawMap { token }.deserialize(&mut *de).map(|e| out = e);
+        let read = de.deserialize_map(ExtraVisitor(Some(token))).map(|e| out = e);
         let borrowed_ok =
             read.is_ok() && out.raw("a") == Some(r#"[1, "x\"y"]"#) && out.raw("b") == Some("{}");
-        let owned: Result<Extra, _> = RawMap { token }.deserialize(serde_json::json!({"a": [1]}));
+        let owned = serde_json::json!({"a": [1]}).deserialize_map(ExtraVisitor(Some(token)));
         let owned_ok = owned.is_ok_and(|e| e.raw("a") == Some("[1]"));
         (borrowed_ok && owned_ok).then_some(token)
     })
@@ -209,19 +219,10 @@ fn learn_raw_token() -> Option<&'static str> {
     asked.get()
 }
 
-/// A whole object read field by field through [`RawInto`] (the self-check of [`raw_token`]).
-struct RawMap {
-    token: &'static str,
-}
+/// Reads an object into an `Extra`, through `token` (see [`Extra::read_with`]).
+struct ExtraVisitor(Option<&'static str>);
 
-impl<'de> DeserializeSeed<'de> for RawMap {
-    type Value = Extra;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Extra, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for RawMap {
+impl<'de> Visitor<'de> for ExtraVisitor {
     type Value = Extra;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON object")
@@ -229,11 +230,7 @@ impl<'de> Visitor<'de> for RawMap {
     fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Extra, A::Error> {
         let mut out = Extra::new();
         while let Some(crate::open_struct::Key(k)) = m.next_key()? {
-            m.next_value_seed(RawInto {
-                extra: &mut out,
-                key: &k,
-                token: self.token,
-            })?;
+            out.read_with(&k, &mut m, self.0)?;
         }
         Ok(out)
     }
@@ -352,21 +349,7 @@ impl Serialize for Extra {
 
 impl<'de> Deserialize<'de> for Extra {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Extra, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Extra;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Extra, A::Error> {
-                let mut out = Extra::new();
-                while let Some(crate::open_struct::Key(k)) = m.next_key()? {
-                    out.read_value(&k, &mut m)?;
-                }
-                Ok(out)
-            }
-        }
-        d.deserialize_map(V)
+        d.deserialize_map(ExtraVisitor(raw_token()))
     }
 }
 
@@ -419,6 +402,20 @@ mod tests {
         let de = &mut serde_json::Deserializer::from_str(r#"{"a": {"b": [1, }}"#);
         let err = serde_path_to_error::deserialize::<_, Extra>(de).unwrap_err();
         assert_eq!(err.path().to_string(), "a");
+    }
+
+    #[test]
+    fn without_the_token_values_go_through_a_box_to_the_same_text() {
+        let text = r#"{"s": "a\"b", "o": {"k": [null, 1.50]}}"#;
+        let boxed = serde_json::Deserializer::from_str(text)
+            .deserialize_map(ExtraVisitor(None))
+            .unwrap();
+        let direct: Extra = serde_json::from_str(text).unwrap();
+        assert_eq!(
+            boxed.iter().collect::<Vec<_>>(),
+            direct.iter().collect::<Vec<_>>()
+        );
+        assert_eq!(boxed.raw("o"), Some(r#"{"k": [null, 1.50]}"#));
     }
 
     #[test]
