@@ -116,7 +116,8 @@ struct IssueReads<'s> {
     times: super::worklogs::Times,
 }
 
-/// One field of an issue as the API shows it; `None` for ids that never appear in `fields`.
+/// One field of an issue as the API shows it, given its id and its stored value (null when the
+/// issue stores none); `None` for ids that never appear in `fields`.
 fn field_value<'i>(
     cx: &Ctx,
     conn: &Connection,
