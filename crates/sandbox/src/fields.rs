@@ -828,12 +828,8 @@ fn custom_in(
     }
 }
 
-/// Renders one stored field value for the API version asked.
-pub fn value_out(ctx: &Ctx, id: &str, stored: &Value) -> Out {
-    value_piece(ctx, id, stored).into_out()
-}
-
-/// [`value_out`], borrowing the stored value where it shows as it is.
+/// Renders one stored field value for the API version asked, borrowing the stored value where it
+/// shows as it is.
 pub fn value_piece<'v>(ctx: &Ctx, id: &str, stored: &'v Value) -> Piece<'v> {
     let meta = ctx.meta;
     match id {
