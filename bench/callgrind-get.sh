@@ -17,34 +17,10 @@ work=target/callgrind-get
 mkdir -p "$work"
 jk=$(realpath "$jk")
 
-wait_ready() {
-    for _ in $(seq 1 1200); do
-        [ -s "$1" ] && return 0
-        sleep 0.1
-    done
-    echo "the sandbox was not ready in time" >&2
-    return 1
-}
-
-if [ ! -e "$work/seed/sandbox.db" ]; then
-    rm -rf "$work/seed" "$work/seed.json"
-    "$jk" sandbox serve --data "$work/seed" --seed demo --addr 127.0.0.1:0 \
-        --ready-file "$work/seed.json" >/dev/null &
-    pid=$!
-    wait_ready "$work/seed.json"
-    kill "$pid"
-    wait "$pid" || true
-fi
-
-rm -rf "$work/run" "$work/run.json" "$work"/callgrind.out.*
-cp -r "$work/seed" "$work/run"
-valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out.%p" \
-    "$jk" sandbox serve --data "$work/run" --addr 127.0.0.1:0 \
-    --ready-file "$work/run.json" >/dev/null 2>"$work/valgrind.log" &
-pid=$!
-wait_ready "$work/run.json"
-url=$(jq -r .url "$work/run.json")
-auth="$(jq -r .email "$work/run.json"):$(jq -r .api_token "$work/run.json")"
+# shellcheck source=bench/callgrind-lib.sh
+. "$(dirname "$0")/callgrind-lib.sh"
+seed_once demo
+serve_under_callgrind
 # Lift the Jira-like rate limits, as sandbox-load does: the server is what is measured.
 curl -sf -u "$auth" -X PUT -H 'content-type: application/json' "$url/_sandbox/limits" \
     -d '{"burst_per_second": 1000000000, "issue_writes": [], "points_per_hour": null}' >/dev/null
@@ -54,15 +30,6 @@ curl -sf -u "$auth" -X PUT -H 'content-type: application/json' "$url/_sandbox/li
         echo "output = /dev/null"
     done
 } >"$work/urls"
-
-# Ir since the last zeroing, from a fresh dump, kept as $work/$1.callgrind for callgrind_annotate.
-count() {
-    callgrind_control -d "$pid" >/dev/null 2>&1
-    local f
-    f=$(ls -t "$work"/callgrind.out.* | head -1)
-    cp "$f" "$work/$1.callgrind"
-    grep -E '^(summary|totals):' "$f" | head -1 | awk '{print $2}'
-}
 
 callgrind_control -z "$pid" >/dev/null 2>&1
 curl -sf -u "$auth" --config "$work/urls" -w '%{http_code}\n' | sort | uniq -c >"$work/status-cold"
